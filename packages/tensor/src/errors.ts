@@ -1,0 +1,37 @@
+/**
+ * errors.ts — typed errors shared by every package.
+ *
+ * Every failure names what it is about (a file, a tensor, an argument) and what was expected,
+ * so a user never has to read a stack trace to find out what went wrong.
+ */
+
+/** Base class: `code` is stable for programs, `message` is for people. */
+export class PaliGemmaError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Shapes or axes that do not fit an operation. */
+export class ShapeError extends PaliGemmaError {
+  constructor(message: string) {
+    super("E_SHAPE", message);
+  }
+}
+
+/** A dtype an operation does not support. */
+export class DTypeError extends PaliGemmaError {
+  constructor(message: string) {
+    super("E_DTYPE", message);
+  }
+}
+
+/** A bad argument value (name it in the message). */
+export class ArgumentError extends PaliGemmaError {
+  constructor(message: string) {
+    super("E_ARGUMENT", message);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * @paligemma-ts/tensor — the bottom layer: Tensor, dtypes, reference ops, safetensors, ONNX runtime.
+ */
+export * from "./dtype.ts";
+export * from "./errors.ts";
+export * from "./tensor.ts";
+export * from "./random.ts";
+export { formatTensor } from "./format.ts";

@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest project per package (vitest 3.2 `test.projects`); `pnpm test` runs them all.
+export default defineConfig({
+  test: {
+    projects: ["packages/*"],
+  },
+});
