@@ -6,3 +6,5 @@ export * from "./errors.ts";
 export * from "./tensor.ts";
 export * from "./random.ts";
 export { formatTensor } from "./format.ts";
+export * from "./ops/index.ts";
+export * from "./testing.ts";

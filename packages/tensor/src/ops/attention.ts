@@ -1,0 +1,102 @@
+/**
+ * attention.ts — scaled dot-product attention with grouped-query heads, an additive mask and
+ * Gemma 2's attention-logit soft-cap.
+ *
+ * Teaches: for each head h and query position i:
+ *   s[j]   = (q[h, i] . k[g, j]) * scale                 scale defaults to 1 / sqrt(D)
+ *   s[j]   = softcap * tanh(s[j] / softcap)               only if softcap > 0 (before the mask)
+ *   s[j]  += mask[i, j]                                   0 = visible, -Infinity (or -1e9) = blocked
+ *   p      = softmax(s)                                   over the Tk keys
+ *   out    = sum_j p[j] * v[g, j]
+ * Grouped-query attention (GQA): H query heads share Hkv key/value heads; query head h reads kv head
+ * g = floor(h / (H / Hkv)). Hkv = 1 is multi-query attention (PaliGemma 1), Hkv = H is plain multi-head.
+ * A query row whose keys are all blocked (-Infinity) produces zeros instead of NaN (0 / 0).
+ *
+ * References: Vaswani et al., "Attention Is All You Need" (https://arxiv.org/abs/1706.03762);
+ * Ainslie et al., "GQA" (https://arxiv.org/abs/2305.13245); Gemma 2 report (https://arxiv.org/abs/2408.00118);
+ * https://pytorch.org/docs/stable/generated/torch.nn.functional.scaled_dot_product_attention.html
+ * Leaves out: dropout, is_causal (build a causal mask instead).
+ */
+import { ArgumentError, ShapeError } from "../errors.ts";
+import { Tensor } from "../tensor.ts";
+import { broadcastStrides } from "./binary.ts";
+
+/** q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv], mask broadcastable to [B, H, Tq, Tk] -> [B, H, Tq, Dv]. */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  mask: Tensor | null,
+  options: { scale?: number; softcap?: number } = {},
+): Tensor {
+  const s = (t: Tensor) => `[${t.shape.join(", ")}]`;
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new ShapeError(`attention: q, k, v must be [B, H, T, D], got q ${s(q)}, k ${s(k)}, v ${s(v)}`);
+  }
+  const [B, H, Tq, D] = q.shape;
+  const [Bk, Hkv, Tk, Dk] = k.shape;
+  const [Bv, Hv, Tv, Dv] = v.shape;
+  if (Bk !== B || Bv !== B || Dk !== D || Hv !== Hkv || Tv !== Tk) {
+    throw new ShapeError(`attention: shapes do not fit: q ${s(q)}, k ${s(k)}, v ${s(v)} (want k [${B}, Hkv, Tk, ${D}], v [${B}, Hkv, Tk, Dv])`);
+  }
+  if (Hkv === 0 || H % Hkv !== 0) throw new ShapeError(`attention: query heads ${H} must be a multiple of key/value heads ${Hkv}`);
+  const scale = options.scale ?? 1 / Math.sqrt(D);
+  const softcap = options.softcap ?? 0;
+  if (!Number.isFinite(scale)) throw new ArgumentError(`attention: scale must be finite, got ${scale}`);
+  if (!(softcap >= 0)) throw new ArgumentError(`attention: softcap must be >= 0, got ${softcap}`);
+  const full = [B, H, Tq, Tk];
+  let ms: number[] = [0, 0, 0, 0];
+  if (mask) {
+    if (mask.rank > 4) throw new ShapeError(`attention: mask ${s(mask)} has rank > 4`);
+    try {
+      ms = broadcastStrides(mask.shape, full); // strides of the mask viewed as [B, H, Tq, Tk]
+    } catch {
+      throw new ShapeError(`attention: mask ${s(mask)} does not broadcast to [B, H, Tq, Tk] = [${full.join(", ")}]`);
+    }
+  }
+  const qv = q.toFloat32();
+  const kv = k.toFloat32();
+  const vv = v.toFloat32();
+  const mv = mask ? mask.toFloat32() : null;
+  const group = H / Hkv; // query heads per kv head
+  const out = new Float32Array(B * H * Tq * Dv); // [B, H, Tq, Dv]
+  const scores = new Float64Array(Tk);
+  const acc = new Float64Array(Dv);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const g = Math.floor(h / group);
+      const kBase = (b * Hkv + g) * Tk * D;
+      const vBase = (b * Hkv + g) * Tk * Dv;
+      for (let i = 0; i < Tq; i++) {
+        const qOff = ((b * H + h) * Tq + i) * D;
+        const mOff = b * ms[0] + h * ms[1] + i * ms[2];
+        let m = -Infinity;
+        for (let j = 0; j < Tk; j++) {
+          let dot = 0;
+          const kOff = kBase + j * D;
+          for (let d = 0; d < D; d++) dot += qv[qOff + d] * kv[kOff + d];
+          let sc = dot * scale;
+          if (softcap > 0) sc = softcap * Math.tanh(sc / softcap);
+          if (mv) sc += mv[mOff + j * ms[3]];
+          scores[j] = sc;
+          if (sc > m) m = sc;
+        }
+        const oOff = ((b * H + h) * Tq + i) * Dv;
+        if (m === -Infinity) continue; // every key blocked: output stays 0
+        let z = 0;
+        for (let j = 0; j < Tk; j++) {
+          scores[j] = Math.exp(scores[j] - m);
+          z += scores[j];
+        }
+        acc.fill(0);
+        for (let j = 0; j < Tk; j++) {
+          const p = scores[j] / z;
+          const vOff = vBase + j * Dv;
+          for (let d = 0; d < Dv; d++) acc[d] += p * vv[vOff + d];
+        }
+        for (let d = 0; d < Dv; d++) out[oOff + d] = acc[d];
+      }
+    }
+  }
+  return new Tensor("float32", [B, H, Tq, Dv], out);
+}
