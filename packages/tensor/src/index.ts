@@ -8,3 +8,4 @@ export * from "./random.ts";
 export { formatTensor } from "./format.ts";
 export * from "./ops/index.ts";
 export * from "./testing.ts";
+export * from "./safetensors/index.ts";
