@@ -1,0 +1,150 @@
+/**
+ * kv_cache.ts — a preallocated key/value cache for incremental decoding.
+ *
+ * Teaches: during generation each new token's query attends to the keys and values of all earlier
+ * tokens. Those never change, so they are computed once and stored; a decode step then projects only
+ * the new token and appends one row per layer, turning O(T^2) recomputation into O(T) per step.
+ *
+ * Layout (the design decision): each layer owns two Float32Arrays of maxLength * B * Hkv * D elements,
+ * TIME-MAJOR: [maxLength, B, Hkv, D]. Slot t of every row and head is one contiguous block of B*Hkv*D
+ * floats, so
+ *   - appending Tnew positions writes the range [len, len + Tnew) * B*Hkv*D: nothing already in the
+ *     cache moves, nothing is reallocated (the buffers are sized for the whole generation up front);
+ *   - the filled part, the first `len` slots, is ONE contiguous subarray `keys.subarray(0, len*B*Hkv*D)`,
+ *     viewable as [len, B, Hkv, D] without copying. onnxruntime-node takes such views as zero-copy
+ *     inputs, so a fused ONNX decoder layer can read the cache straight from JS memory.
+ * The usual [B, Hkv, maxLength, D] layout would make the filled part B*Hkv separate strided runs
+ * (a copy or a padded max-length input every step); time-major avoids that for any batch size and head
+ * count. Attention wants [B, Hkv, T, D]: that is one Transpose (perm 1, 2, 0, 3) inside a graph, or
+ * `keys()` here, which copies for the reference path.
+ *
+ * All rows share one timeline (batched prompts are left-padded to one length), so there is one
+ * length per layer. Padding slots are excluded by the attention mask, not by the cache.
+ *
+ * References: Pope et al., "Efficiently Scaling Transformer Inference" (https://arxiv.org/abs/2211.05102);
+ * Hugging Face transformers `StaticCache` (cache_utils.py).
+ * Leaves out: paged/blocked caches, beam reordering, ring buffers for sliding-window layers.
+ */
+import { ArgumentError, ShapeError, Tensor } from "@paligemma-ts/tensor";
+
+export interface KVCacheShape {
+  numLayers: number;
+  batch: number;
+  numKvHeads: number;
+  headDim: number;
+  /** Slots to preallocate: prompt length + new tokens. */
+  maxLength: number;
+}
+
+/** One layer's keys and values, time-major [maxLength, B, Hkv, D]. */
+export class LayerKVCache {
+  readonly keys: Float32Array;
+  readonly values: Float32Array;
+  readonly batch: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  readonly maxLength: number;
+  /** Filled slots. */
+  length = 0;
+
+  constructor(batch: number, numKvHeads: number, headDim: number, maxLength: number) {
+    for (const [k, v] of Object.entries({ batch, numKvHeads, headDim, maxLength })) {
+      if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`KV cache: ${k} must be a positive integer, got ${v}`);
+    }
+    this.batch = batch;
+    this.numKvHeads = numKvHeads;
+    this.headDim = headDim;
+    this.maxLength = maxLength;
+    const n = maxLength * batch * numKvHeads * headDim;
+    this.keys = new Float32Array(n);
+    this.values = new Float32Array(n);
+  }
+
+  /** Floats per slot: B * Hkv * D. */
+  get slotSize(): number {
+    return this.batch * this.numKvHeads * this.headDim;
+  }
+
+  /**
+   * Append Tnew slots given time-major rows [Tnew, B, Hkv, D] (what a fused ONNX layer returns).
+   * Writes in place after the filled part; throws when the cache is full.
+   */
+  appendRows(k: Float32Array, v: Float32Array): void {
+    const slot = this.slotSize;
+    if (k.length !== v.length || k.length % slot !== 0) {
+      throw new ShapeError(`KV cache: new rows must be [T, ${this.batch}, ${this.numKvHeads}, ${this.headDim}]; got ${k.length} and ${v.length} floats`);
+    }
+    const t = k.length / slot;
+    this.reserve(t);
+    this.keys.set(k, this.length * slot);
+    this.values.set(v, this.length * slot);
+    this.length += t;
+  }
+
+  /** Append k, v in attention layout [B, Hkv, Tnew, D] (the reference path). */
+  append(k: Tensor, v: Tensor): void {
+    const [B, H, T, D] = k.shape;
+    if (k.rank !== 4 || B !== this.batch || H !== this.numKvHeads || D !== this.headDim || v.shape.join() !== k.shape.join()) {
+      throw new ShapeError(`KV cache: k and v must be [${this.batch}, ${this.numKvHeads}, T, ${this.headDim}], got [${k.shape.join(", ")}] and [${v.shape.join(", ")}]`);
+    }
+    this.reserve(T);
+    const kv = k.toFloat32();
+    const vv = v.toFloat32();
+    const base = this.length * this.slotSize;
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        for (let t = 0; t < T; t++) {
+          const src = ((b * H + h) * T + t) * D; // [B, Hkv, T, D]
+          const dst = base + ((t * B + b) * H + h) * D; // [T, B, Hkv, D]
+          this.keys.set(kv.subarray(src, src + D), dst);
+          this.values.set(vv.subarray(src, src + D), dst);
+        }
+      }
+    }
+    this.length += T;
+  }
+
+  /** Zero-copy views of the filled part, [length, B, Hkv, D]. */
+  view(): { keys: Tensor; values: Tensor } {
+    const n = this.length * this.slotSize;
+    const shape = [this.length, this.batch, this.numKvHeads, this.headDim];
+    return { keys: new Tensor("float32", shape, this.keys.subarray(0, n)), values: new Tensor("float32", shape, this.values.subarray(0, n)) };
+  }
+
+  /** The filled keys and values in attention layout [B, Hkv, length, D] (copies). */
+  read(): { keys: Tensor; values: Tensor } {
+    const { keys, values } = this.view();
+    return { keys: keys.permute([1, 2, 0, 3]), values: values.permute([1, 2, 0, 3]) };
+  }
+
+  private reserve(t: number): void {
+    if (this.length + t > this.maxLength) {
+      throw new ArgumentError(`KV cache: appending ${t} slots to ${this.length} exceeds maxLength ${this.maxLength}`);
+    }
+  }
+}
+
+/** The caches of every layer of a decoder, sharing one timeline. */
+export class KVCache {
+  readonly layers: LayerKVCache[];
+  readonly shape: KVCacheShape;
+
+  constructor(shape: KVCacheShape) {
+    this.shape = { ...shape };
+    this.layers = Array.from({ length: shape.numLayers }, () => new LayerKVCache(shape.batch, shape.numKvHeads, shape.headDim, shape.maxLength));
+  }
+
+  /** Filled slots (of layer 0; every layer has the same after a full forward). */
+  get length(): number {
+    return this.layers.length ? this.layers[0].length : 0;
+  }
+
+  get maxLength(): number {
+    return this.shape.maxLength;
+  }
+
+  /** Forget everything (buffers are kept for reuse). */
+  reset(): void {
+    for (const l of this.layers) l.length = 0;
+  }
+}
