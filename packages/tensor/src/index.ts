@@ -9,3 +9,4 @@ export { formatTensor } from "./format.ts";
 export * from "./ops/index.ts";
 export * from "./testing.ts";
 export * from "./safetensors/index.ts";
+export * from "./onnx/index.ts";

@@ -1,0 +1,16 @@
+/**
+ * onnx — the ONNX kernel runtime: a protobuf writer for the ONNX subset we emit, a readable graph
+ * builder, op builder functions (`onnxOps`), execution-provider selection, a session cache, and the
+ * kernel backends (reference and onnx) behind one interface.
+ *
+ * The op builders live under the `onnxOps` namespace because the reference ops (`softmax`,
+ * `layerNorm`, ...) already own those names at the package root.
+ */
+export * from "./onnx_proto.ts";
+export * from "./graph.ts";
+export * from "./execution_provider.ts";
+export * from "./session.ts";
+export * from "./kernel_names.ts";
+export * from "./backend.ts";
+export * from "./onnx_backend.ts";
+export * as onnxOps from "./ops/index.ts";
