@@ -1,1 +1,8 @@
-// @paligemma-ts/siglip
+/**
+ * @paligemma-ts/siglip — the SigLIP vision tower (patch embedding, pre-LN encoder, post-layernorm).
+ */
+export { siglipVisionConfig, numPatches, SIGLIP_VISION_DEFAULTS, type SiglipVisionConfig } from "./config.ts";
+export { siglipWeightSpecs, siglipWeights, PALIGEMMA_VISION_PREFIX, type SiglipVisionWeights, type SiglipEncoderLayerWeights } from "./weights.ts";
+export { siglipEmbeddings } from "./embeddings.ts";
+export { siglipEncoderLayer } from "./encoder_layer.ts";
+export { siglipVisionTower, type Trace } from "./vision_tower.ts";
