@@ -87,7 +87,8 @@ export class Graph {
   private readonly outputs: { value: Value; dims?: readonly Dim[] }[] = [];
   private readonly initializers: { value: Value; proto: TensorProtoMsg }[] = [];
   private readonly nodes: NodeRecord[] = [];
-  private readonly usedNames = new Set<string>();
+  private readonly usedNames = new Set<string>(); // value names (inputs, initializers, node outputs)
+  private readonly nodeNames = new Set<string>(); // node names: a separate namespace in ONNX
   private readonly domains = new Set<string>();
   private counter = 0;
   private cache?: { bytes: Uint8Array; signature?: string };
@@ -112,10 +113,12 @@ export class Graph {
     if (name !== undefined && name !== value.name) {
       const renamable = value.kind === "node" && !this.outputs.some((o) => o.value === value);
       if (renamable) {
-        this.usedNames.delete(value.name);
+        const old = value.name;
         value.name = this.claim(name, false);
+        this.usedNames.delete(old);
       } else {
-        v = this.node("Identity", [value], {}, { name }).at(0)!; // an input/initializer cannot be renamed
+        if (this.usedNames.has(name)) throw new ArgumentError(`Graph ${this.name}: name "${name}" is already used`);
+        v = this.node("Identity", [value], {}, { name })[0]; // an input/initializer cannot be renamed
         this.usedNames.delete(v.name);
         v.name = this.claim(name, false);
       }
@@ -168,7 +171,7 @@ export class Graph {
     for (const i of inputs) if (i) this.own(i, `${opType} input`);
     const domain = opts.domain ?? "";
     if (domain) this.domains.add(domain);
-    const name = this.claim(opts.name ?? opType, true);
+    const name = this.claim(opts.name ?? opType, true, this.nodeNames);
     const count = opts.outputs ?? 1;
     const dtype = opts.dtype ?? inferDType(opType, inputs, attrs);
     const outputs = Array.from({ length: count }, (_, i) => new Value(this, this.claim(i === 0 ? name : `${name}:${i}`, true), dtype, "node"));
@@ -246,13 +249,13 @@ export class Graph {
   }
 
   /** Reserve a name; `auto` names get a numeric suffix when taken, explicit ones must be unique. */
-  private claim(name: string, auto: boolean): string {
+  private claim(name: string, auto: boolean, names = this.usedNames): string {
     let n = name;
-    if (this.usedNames.has(n)) {
+    if (names.has(n)) {
       if (!auto) throw new ArgumentError(`Graph ${this.name}: name "${name}" is already used`);
-      while (this.usedNames.has((n = `${name}_${this.counter++}`)));
+      while (names.has((n = `${name}_${this.counter++}`)));
     }
-    this.usedNames.add(n);
+    names.add(n);
     return n;
   }
 
