@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ArgumentError, DTypeError, Tensor, geluTanh, linear, maxAbsDiff, randNormal, seededRng } from "../src/index.ts";
+import { ArgumentError, DTypeError, Tensor, geluTanh, linear, maxAbsDiff, randNormal, scaledDotProductAttention, seededRng } from "../src/index.ts";
 import { Graph, MS_DOMAIN, float } from "../src/onnx/graph.ts";
 import * as G from "../src/onnx/ops/index.ts";
 import { createSession, releaseAllSessions, runGraph } from "../src/onnx/session.ts";
@@ -82,6 +82,21 @@ describe("Graph", () => {
     const X = randNormal([64], seededRng(3), 3);
     const { y } = await runGraph(g, { x: X });
     expect(maxAbsDiff(y, geluTanh(X))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("attention builder also takes the 3-D layout q [B, T, H*D], k/v [B, T, Hkv*D] (atol 1e-5)", async () => {
+    const [B, T, H, Hkv, D] = [2, 5, 4, 2, 8];
+    const rng = seededRng(9);
+    const q = randNormal([B, H, T, D], rng);
+    const k = randNormal([B, Hkv, T, D], rng);
+    const v = randNormal([B, Hkv, T, D], rng);
+    const flat = (x: Tensor) => x.transpose(1, 2).reshape([B, T, -1]); // [B, H, T, D] -> [B, T, H*D]
+    const g = new Graph("attention3d");
+    const [qi, ki, vi] = ["q", "k", "v"].map((n, i) => g.input(n, "float32", ["B", "T", (i === 0 ? H : Hkv) * D]));
+    g.output(G.attention(g, qi, ki, vi, null, { numHeads: H, numKvHeads: Hkv, softcap: 2 }), "y");
+    const { y } = await runGraph(g, { q: flat(q), k: flat(k), v: flat(v) });
+    expect(maxAbsDiff(y, flat(scaledDotProductAttention(q, k, v, null, { softcap: 2 })))).toBeLessThanOrEqual(1e-5);
+    expect(() => G.attention(g, qi, ki, vi, null, { numHeads: 3, numKvHeads: 2 })).toThrow(ArgumentError);
   });
 
   it("signature: equal graphs share it; another weight or attribute changes it", () => {
