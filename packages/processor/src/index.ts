@@ -1,1 +1,33 @@
-// @paligemma-ts/processor
+/**
+ * @paligemma-ts/processor — everything between files and the model: images -> pixel_values,
+ * text -> input ids, and the model's answers -> boxes and mask codes.
+ *
+ *   image_io.ts          loadImage / saveImage (PNG, JPEG, BMP, GIF, TIFF -> 8-bit RGB)
+ *   jpeg_*.ts            a JPEG decoder bit-exact with libjpeg-turbo (what PIL uses)
+ *   exif_orientation.ts  opt-in EXIF rotation
+ *   resize_bicubic.ts    PIL's bicubic resize (antialiased, fixed-point)
+ *   image_processor.ts   resize, /255, (x - 0.5) / 0.5, CHW -> [B, 3, S, S]
+ *   tokenizer.ts         SentencePiece (sentencepiece-js) + <image>
+ *   prompt.ts            <image> x N, <bos>, prefix + "\n", suffix <eos>; batching and padding
+ *   detection.ts         <loc> x 4 label -> boxes in pixels (the /1024 convention)
+ *   segmentation.ts      + 16 <seg> codes
+ *   draw.ts              boxes and labels onto an image
+ */
+export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, loadImage, saveImage, encodeImage, sniffImageFormat } from "./image_io.ts";
+export { readExifOrientation, applyExifOrientation } from "./exif_orientation.ts";
+export { resizeBicubic, bicubicFilter, precomputeCoeffs, type ResampleCoeffs } from "./resize_bicubic.ts";
+export { preprocessImages, normalizeToChw, IMAGE_MEAN, IMAGE_STD, RESCALE_FACTOR } from "./image_processor.ts";
+export { PaliGemmaTokenizer, TokenizerLoadError, IMAGE_TOKEN, type DecodeOptions } from "./tokenizer.ts";
+export { type PieceType } from "./sentencepiece_model.ts";
+export {
+  buildPrompt,
+  buildPaliGemmaInputs,
+  type PromptTokenizer,
+  type PromptOptions,
+  type PromptIds,
+  type BatchOptions,
+  type BatchIds,
+} from "./prompt.ts";
+export { parseDetections, locToPixel, locsToBox, roundHalfEven, LOC_BINS, type Box, type Detection, type ImageSize } from "./detection.ts";
+export { parseSegmentations, SEG_TOKENS, SEG_CODEBOOK, type Segmentation } from "./segmentation.ts";
+export { drawDetections, PALETTE } from "./draw.ts";
