@@ -18,7 +18,7 @@ export { layerNorm, type LayerNormParams } from "./layer_norm.ts";
 export { rmsNorm } from "./rms_norm.ts";
 export { softCap } from "./soft_cap.ts";
 export { rotaryInvFreq, rotaryTables, applyRotary, type RotaryTables } from "./rotary_embedding.ts";
-export { attentionMask, causalMask, bidirectionalMask, prefixLmMask, slidingWindowMask, type AttentionMaskOptions } from "./attention_mask.ts";
+export { attentionMask, causalMask, bidirectionalMask, prefixLmMask, slidingWindowMask, withSlidingWindow, type AttentionMaskOptions } from "./attention_mask.ts";
 export { selfAttention, type AttentionWeights, type AttentionOptions } from "./attention.ts";
 export { KVCache, LayerKVCache, type KVCacheShape } from "./kv_cache.ts";
 export { gatedMlp, type GatedMlpWeights } from "./gated_mlp.ts";
