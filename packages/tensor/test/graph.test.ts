@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ArgumentError, DTypeError, Tensor, geluTanh, linear, maxAbsDiff, randNormal, scaledDotProductAttention, seededRng } from "../src/index.ts";
+import {
+  ArgumentError, DTypeError, Tensor, add, geluTanh, layerNorm, linear, maxAbsDiff, randNormal, scaledDotProductAttention, seededRng,
+} from "../src/index.ts";
 import { Graph, MS_DOMAIN, float } from "../src/onnx/graph.ts";
 import * as G from "../src/onnx/ops/index.ts";
 import { createSession, releaseAllSessions, runGraph } from "../src/onnx/session.ts";
@@ -97,6 +99,36 @@ describe("Graph", () => {
     const { y } = await runGraph(g, { q: flat(q), k: flat(k), v: flat(v) });
     expect(maxAbsDiff(y, flat(scaledDotProductAttention(q, k, v, null, { softcap: 2 })))).toBeLessThanOrEqual(1e-5);
     expect(() => G.attention(g, qi, ki, vi, null, { numHeads: 3, numKvHeads: 2 })).toThrow(ArgumentError);
+  });
+
+  it("a whole pre-LN encoder block (SigLIP style) fuses into one session and matches the reference ops (atol 1e-4)", async () => {
+    const [B, T, D, H, F] = [2, 6, 32, 4, 64];
+    const rng = seededRng(21);
+    const p = (shape: number[]) => randNormal(shape, rng, 0.2);
+    const w = { ln1w: p([D]), ln1b: p([D]), q: p([D, D]), qb: p([D]), k: p([D, D]), kb: p([D]), v: p([D, D]), vb: p([D]),
+      o: p([D, D]), ob: p([D]), ln2w: p([D]), ln2b: p([D]), fc1: p([F, D]), fc1b: p([F]), fc2: p([D, F]), fc2b: p([D]) };
+    const X = randNormal([B, T, D], rng);
+
+    const g = new Graph("encoder_block");
+    const W = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, g.initializer(k, t)]));
+    const x = g.input("x", "float32", ["B", "T", D]);
+    const h = G.layerNorm(g, x, W.ln1w, W.ln1b, 1e-6); // [B, T, D]
+    const [q, k, v] = (["q", "k", "v"] as const).map((n) => G.linear(g, h, W[n], W[`${n}b`])); // [B, T, H*Dh] each
+    const a = G.attention(g, q, k, v, null, { numHeads: H, numKvHeads: H }); // [B, T, H*Dh]
+    const x1 = g.op("Add", [x, G.linear(g, a, W.o, W.ob)]); // residual
+    const m = G.linear(g, G.geluTanh(g, G.linear(g, G.layerNorm(g, x1, W.ln2w, W.ln2b, 1e-6), W.fc1, W.fc1b)), W.fc2, W.fc2b);
+    g.output(g.op("Add", [x1, m]), "y"); // [B, T, D]
+    const { y } = await runGraph(g, { x: X });
+
+    // The same block from the reference ops.
+    const heads = (t: Tensor) => t.reshape([B, T, H, D / H]).transpose(1, 2); // [B, H, T, Dh]
+    const hr = layerNorm(X, w.ln1w, w.ln1b, 1e-6);
+    const ar = scaledDotProductAttention(heads(linear(hr, w.q, w.qb)), heads(linear(hr, w.k, w.kb)), heads(linear(hr, w.v, w.vb)), null);
+    const x1r = add(X, linear(ar.transpose(1, 2).reshape([B, T, D]), w.o, w.ob));
+    const yr = add(x1r, linear(geluTanh(linear(layerNorm(x1r, w.ln2w, w.ln2b, 1e-6), w.fc1, w.fc1b)), w.fc2, w.fc2b));
+    const d = maxAbsDiff(y, yr);
+    console.log(`fused encoder block maxdiff=${d.toExponential(2)}`);
+    expect(d).toBeLessThanOrEqual(1e-4);
   });
 
   it("signature: equal graphs share it; another weight or attribute changes it", () => {

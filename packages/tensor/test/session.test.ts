@@ -36,6 +36,14 @@ describe("session cache", () => {
     expect(after.misses - before.misses).toBe(2);
   });
 
+  it("the graph drops its bytes once the session exists but keeps its signature", async () => {
+    const g = doubler("bytes");
+    const sig = g.signature();
+    const s = await getSession(g);
+    expect(g.signature()).toBe(sig);
+    expect(await getSession(g)).toBe(s);
+  });
+
   it("concurrent requests share one creation", async () => {
     const g = doubler("concurrent");
     const [a, b] = await Promise.all([getSession(g), getSession(g)]);

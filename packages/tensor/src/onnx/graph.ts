@@ -18,6 +18,10 @@
  * Values remember their dtype where it is known (inputs, initializers, and outputs of ops whose
  * output type follows from their inputs); ORT's own shape inference does the rest.
  *
+ * Size: a serialized model must stay under 2 GiB (protobuf's limit), so a fused layer can keep its
+ * weights inside, but a 257216 x 2048 float32 embedding (2.1 GB) must be an `externalInitializer`.
+ * Initializers share the Tensor's buffer until `toBytes()` copies them into the model once.
+ *
  * References: https://onnx.ai/onnx/intro/concepts.html ; https://onnx.ai/onnx/operators/
  * Leaves out: sub-graphs (If/Loop), shape tracking on our side, graph-level optimizations (ORT does them).
  */
@@ -91,7 +95,7 @@ export class Graph {
   private readonly nodeNames = new Set<string>(); // node names: a separate namespace in ONNX
   private readonly domains = new Set<string>();
   private counter = 0;
-  private cache?: { bytes: Uint8Array; signature?: string };
+  private cache?: { bytes?: Uint8Array; signature?: string }; // cleared by every change
 
   constructor(name: string, options: { opset?: number } = {}) {
     this.name = name;
@@ -198,42 +202,29 @@ export class Graph {
     return this.nodes.length;
   }
 
-  /** The serialized ModelProto (memoized until the graph changes). */
+  /** The serialized ModelProto (memoized until the graph changes or `releaseBytes()`). */
   toBytes(): Uint8Array {
-    if (this.cache) return this.cache.bytes;
-    if (this.outputs.length === 0) throw new ArgumentError(`Graph ${this.name}: no outputs (call g.output(value))`);
-    const nodes: NodeProtoMsg[] = this.nodes.map((n) => ({
-      opType: n.opType,
-      domain: n.domain,
-      name: n.name,
-      inputs: n.inputs.map((i) => i?.name ?? ""),
-      outputs: n.outputs.map((o) => o.name),
-      attributes: n.attributes,
-    }));
-    const info = (v: Value, dims?: readonly Dim[]) => {
-      if (!v.dtype) throw new DTypeError(`Graph ${this.name}: dtype of output ${v.name} is unknown; pass opts.dtype to the node that makes it`);
-      return { name: v.name, elemType: onnxDataType(v.dtype), dims };
-    };
-    const bytes = encodeModel({
-      irVersion: DEFAULT_IR_VERSION,
-      producerName: "paligemma-ts",
-      opsetImports: [{ domain: "", version: this.opset }, ...[...this.domains].sort().map((d) => ({ domain: d, version: 1 }))],
-      graph: {
-        name: this.name,
-        nodes,
-        initializers: this.initializers.map((i) => ({ ...i.proto, name: i.value.name })),
-        inputs: this.inputs.map((v) => info(v, this.inputDims.get(v))),
-        outputs: this.outputs.map((o) => info(o.value, o.dims)),
-      },
-    });
-    this.cache = { bytes };
+    if (this.cache?.bytes) return this.cache.bytes;
+    const bytes = this.serialize();
+    if (bytes.byteLength > 2 ** 31 - 1) {
+      throw new ArgumentError(`Graph ${this.name}: ${bytes.byteLength} bytes exceeds protobuf's 2 GiB limit; store the largest weights with externalInitializer`);
+    }
+    this.cache = { ...this.cache, bytes };
     return bytes;
   }
 
   /** sha256 of the serialized model: equal graphs (same nodes, names and weights) share a signature. */
   signature(): string {
-    const bytes = this.toBytes();
-    return (this.cache!.signature ??= createHash("sha256").update(bytes).digest("hex"));
+    if (!this.cache?.signature) {
+      const signature = createHash("sha256").update(this.toBytes()).digest("hex");
+      this.cache = { ...this.cache, signature };
+    }
+    return this.cache.signature!;
+  }
+
+  /** Drop the memoized bytes (keeping the signature): the session factory calls it once ORT has its copy. */
+  releaseBytes(): void {
+    if (this.cache) this.cache.bytes = undefined;
   }
 
   /** One line per node, for lessons and debugging: `MatMul_0 = MatMul(x, w)`. */
@@ -246,6 +237,34 @@ export class Graph {
     }
     lines.push(`  return ${this.outputNames.join(", ")}`);
     return lines.join("\n");
+  }
+
+  private serialize(): Uint8Array {
+    if (this.outputs.length === 0) throw new ArgumentError(`Graph ${this.name}: no outputs (call g.output(value))`);
+    const nodes: NodeProtoMsg[] = this.nodes.map((n) => ({
+      opType: n.opType,
+      domain: n.domain,
+      name: n.name,
+      inputs: n.inputs.map((i) => i?.name ?? ""), // "" = an optional input left out
+      outputs: n.outputs.map((o) => o.name),
+      attributes: n.attributes,
+    }));
+    const info = (v: Value, dims?: readonly Dim[]) => {
+      if (!v.dtype) throw new DTypeError(`Graph ${this.name}: dtype of output ${v.name} is unknown; pass opts.dtype to the node that makes it`);
+      return { name: v.name, elemType: onnxDataType(v.dtype), dims };
+    };
+    return encodeModel({
+      irVersion: DEFAULT_IR_VERSION,
+      producerName: "paligemma-ts",
+      opsetImports: [{ domain: "", version: this.opset }, ...[...this.domains].sort().map((d) => ({ domain: d, version: 1 }))],
+      graph: {
+        name: this.name,
+        nodes,
+        initializers: this.initializers.map((i) => ({ ...i.proto, name: i.value.name })),
+        inputs: this.inputs.map((v) => info(v, this.inputDims.get(v))),
+        outputs: this.outputs.map((o) => info(o.value, o.dims)),
+      },
+    });
   }
 
   /** Reserve a name; `auto` names get a numeric suffix when taken, explicit ones must be unique. */

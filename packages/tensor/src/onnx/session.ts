@@ -156,7 +156,9 @@ export async function createSession(graph: Graph, options: SessionOptions = {}):
 async function createResolved(graph: Graph, o: ReturnType<typeof resolveOptions>): Promise<OnnxSession> {
   const bytes = graph.toBytes();
   try {
-    return new OnnxSession(await ort.InferenceSession.create(bytes, ortOptions(o)), graph.name, o.device);
+    const session = await ort.InferenceSession.create(bytes, ortOptions(o));
+    graph.releaseBytes(); // ORT holds its own copy of the weights now; keep only the signature
+    return new OnnxSession(session, graph.name, o.device);
   } catch (e) {
     if (o.device === "cuda") {
       reportCudaFailure(e);
