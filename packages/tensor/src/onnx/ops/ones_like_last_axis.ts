@@ -12,8 +12,9 @@
 import { Tensor } from "../../tensor.ts";
 import type { Graph, Value } from "../graph.ts";
 
-/** x [..., D] -> float32 ones [D] */
+/** x [..., D] -> ones [D] of x's dtype */
 export function onesLikeLastAxis(g: Graph, x: Value): Value {
   const d = g.op("Shape", [x], { start: -1 }); // [1] holding D
-  return g.op("ConstantOfShape", [d], { value: Tensor.from([1]) }, { dtype: x.dtype ?? "float32" }); // [D]
+  const dtype = x.dtype ?? "float32";
+  return g.op("ConstantOfShape", [d], { value: Tensor.fromValues([1], [1], dtype) }); // [D], x's dtype
 }
