@@ -117,8 +117,8 @@ describe("array conversions", () => {
       expect(Array.from(toFloat32Array(dt, fromFloat32Array(dt, vals)))).toEqual(vals);
     }
     expect(Array.from(toFloat32Array("int64", fromFloat32Array("int64", [1, -2.7, 3e9])))).toEqual([1, -2, 3e9]);
-    expect(Array.from(fromFloat32Array("bool", [0, 2, -1]))).toEqual([0, 1, 1]);
-    expect(Array.from(fromFloat32Array("uint8", [0, 255]))).toEqual([0, 255]);
+    expect(Array.from(fromFloat32Array("bool", [0, 2, -1]) as Uint8Array)).toEqual([0, 1, 1]);
+    expect(Array.from(fromFloat32Array("uint8", [0, 255]) as Uint8Array)).toEqual([0, 255]);
     expect(DTYPE_BYTES.bfloat16).toBe(2);
   });
 });
