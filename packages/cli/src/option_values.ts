@@ -1,0 +1,60 @@
+/**
+ * option_values.ts — turn option strings into checked numbers, and pick greedy vs sampling.
+ *
+ * Teaches: every value a user types is validated where it enters the program, so a typo
+ * (`--top-p 9`, `--max-new-tokens ten`) fails at once with a message naming the option, instead of
+ * surfacing as a NaN deep inside the sampler. The parsers throw commander's InvalidArgumentError,
+ * which commander words as "option '--top-p <p>' argument '9' is invalid. <reason>".
+ *
+ * Decoding rule (the same as Hugging Face's `do_sample=False` default):
+ *   no --temperature, --top-k or --top-p given  ->  greedy (argmax), temperature 0
+ *   --top-k / --top-p without --temperature     ->  sample at temperature 1
+ *   --temperature 0                             ->  greedy, whatever else is given
+ *
+ * Leaves out: repetition penalties, beam search (the library does not offer them).
+ */
+import { InvalidArgumentError } from "commander";
+
+/** An integer >= 1 (token counts). */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("Expected a positive integer.");
+  return n;
+}
+
+/** Any integer that fits a double exactly, negative allowed (seeds). */
+export function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("Expected an integer.");
+  return n;
+}
+
+/** A finite number >= 0 (temperature; 0 means greedy). */
+export function parseTemperature(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("Expected a number >= 0 (0 means greedy).");
+  return n;
+}
+
+/** A probability mass in (0, 1] (top-p; 1 keeps every token). */
+export function parseTopP(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError("Expected a number in (0, 1].");
+  return n;
+}
+
+export interface SamplingChoice {
+  /** 0 means greedy. */
+  temperature: number;
+  topK?: number;
+  topP?: number;
+}
+
+/** Apply the decoding rule above to the options the user gave. */
+export function samplingFromOptions(o: { temperature?: number; topK?: number; topP?: number }): SamplingChoice {
+  const anySampling = o.temperature !== undefined || o.topK !== undefined || o.topP !== undefined;
+  if (!anySampling) return { temperature: 0 };
+  const temperature = o.temperature ?? 1;
+  if (temperature === 0) return { temperature: 0 };
+  return { temperature, topK: o.topK, topP: o.topP };
+}
