@@ -1,1 +1,25 @@
-// @paligemma-ts/paligemma
+/**
+ * @paligemma-ts/paligemma — PaliGemma 1 and 2: config, checked checkpoint loading, projector, merge,
+ * prefix-LM batching, generate / stream / score, behind VisionBackend / DecoderBackend seams.
+ */
+export { paliGemmaConfig, loadPaliGemmaConfig, type PaliGemmaConfig } from "./config.ts";
+export {
+  CheckpointError,
+  checkCheckpoint,
+  detectLayout,
+  loadPaliGemmaWeights,
+  paliGemmaWeightSpecs,
+  CLASSIC_LAYOUT,
+  MODERN_LAYOUT,
+  type CheckpointProblem,
+  type LoadProgress,
+  type PaliGemmaWeights,
+  type WeightLayout,
+} from "./load.ts";
+export { multiModalProjector } from "./projector.ts";
+export { mergeImageFeatures } from "./merge.ts";
+export { leftPadBatch, prefillMask, decodeStep, type PromptBatch } from "./inputs.ts";
+export { BackendUnavailableError, type BackendName, type DeviceName, type DecoderBackend, type DecoderInput, type VisionBackend, type Trace } from "./backends.ts";
+export { ReferenceVisionBackend, ReferenceDecoderBackend } from "./reference_backend.ts";
+export { decodeLoop, emptyTimings, type DecodeLoopOptions, type GenerationTimings, type LoopEvent } from "./generate.ts";
+export { PaliGemma, type LoadOptions, type GenerateRequest, type GenerateResult, type TokenEvent } from "./paligemma.ts";

@@ -1,0 +1,106 @@
+/**
+ * generate.ts — the generation loop: encode the images once, prefill the prompt, decode token by token.
+ *
+ * Teaches the loop, for a batch of B (image, prompt) rows:
+ *   features = project(vision(pixel_values))                  once per image, never during decoding
+ *   x        = merge(embed(ids), features / sqrt(H))          [B, L, H], rows left-padded to L
+ *   logits   = decoder(x, positions, prefix-LM mask, cache)   prefill: L slots into the cache, "last" logits
+ *   repeat:  tok_b = pick(logits_b)                            greedy (argmax) unless sampling options
+ *            stop row b on any eos id; stop when every row stopped or maxNewTokens reached
+ *            logits = decoder(embed(tok), position + 1, mask over all real slots, cache)   one slot each
+ * Each row gets its own random stream (seed + row), and a stopped row is fed <pad> (its outputs are
+ * ignored) so that the other rows keep one shared cache timeline.
+ *
+ * Reference: Hugging Face transformers `GenerationMixin._sample` (greedy and multinomial decoding).
+ * Leaves out: beam search, repetition penalties, speculative decoding.
+ */
+import { type SamplingOptions, sampleToken } from "@paligemma-ts/core";
+import { ArgumentError, type Tensor, seededRng } from "@paligemma-ts/tensor";
+import type { DecoderBackend, VisionBackend } from "./backends.ts";
+import type { PaliGemmaConfig } from "./config.ts";
+import { decodeStep, leftPadBatch, prefillMask } from "./inputs.ts";
+import { mergeImageFeatures } from "./merge.ts";
+
+export interface DecodeLoopOptions extends SamplingOptions {
+  maxNewTokens: number;
+  /** Seed of the sampling random stream (row b uses seed + b); default 0. */
+  seed?: number;
+  /** Ids that end a row; [] never stops early (used by the golden test). */
+  stopTokenIds: readonly number[];
+}
+
+export interface GenerationTimings {
+  visionMs: number;
+  prefillMs: number;
+  decodeMs: number;
+  totalMs: number;
+  /** Padded prompt length L (slots per row). */
+  promptTokens: number;
+  /** Tokens produced, summed over rows. */
+  generatedTokens: number;
+}
+
+export interface LoopEvent {
+  row: number;
+  tokenId: number;
+  step: number;
+}
+
+/** Run vision + prefill + decode; yields one event per generated token; fills `timings` as it goes. */
+export async function* decodeLoop(
+  vision: VisionBackend,
+  decoder: DecoderBackend,
+  config: PaliGemmaConfig,
+  pixelValues: Tensor,
+  rows: readonly (readonly number[])[],
+  options: DecodeLoopOptions,
+  timings: GenerationTimings,
+): AsyncGenerator<LoopEvent> {
+  const { maxNewTokens } = options;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ArgumentError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+  if (pixelValues.shape[0] !== rows.length) throw new ArgumentError(`generate: ${pixelValues.shape[0]} images for ${rows.length} prompts (need one image per prompt)`);
+  const start = performance.now();
+  const batch = leftPadBatch(rows, config.pad_token_id);
+  const B = rows.length;
+  const L = batch.ids[0].length;
+  timings.promptTokens = L;
+
+  let t = performance.now();
+  const features = await vision.project(await vision.encode(pixelValues)); // [B, N, H]
+  timings.visionMs = performance.now() - t;
+  if (maxNewTokens === 0) return;
+
+  t = performance.now();
+  const embeds = mergeImageFeatures(await decoder.embed(batch.ids), batch.ids, features, config.image_token_index);
+  const cache = decoder.createCache(B, L + maxNewTokens);
+  let { logits } = await decoder.forward({ inputsEmbeds: embeds, positions: batch.positions, mask: prefillMask(batch), cache, logits: "last" });
+  timings.prefillMs = performance.now() - t;
+
+  t = performance.now();
+  const rngs = rows.map((_, b) => seededRng((options.seed ?? 0) + b));
+  const stop = new Set(options.stopTokenIds);
+  const done = new Array<boolean>(B).fill(false);
+  const V = logits.shape[2];
+  const lv = () => logits.toFloat32();
+  for (let step = 0; step < maxNewTokens; step++) {
+    const all = lv(); // [B, 1, V]
+    const next = new Array<number>(B).fill(config.pad_token_id);
+    for (let b = 0; b < B; b++) {
+      if (done[b]) continue;
+      next[b] = sampleToken(all.subarray(b * V, (b + 1) * V), options, rngs[b]);
+      timings.generatedTokens++;
+      if (stop.has(next[b])) done[b] = true;
+      yield { row: b, tokenId: next[b], step };
+    }
+    if (done.every(Boolean) || step === maxNewTokens - 1) break;
+    const slot = L + step;
+    const { positions, mask } = decodeStep(batch, slot);
+    ({ logits } = await decoder.forward({ inputsEmbeds: await decoder.embed(next.map((id) => [id])), positions, mask, cache, logits: "last" }));
+  }
+  timings.decodeMs = performance.now() - t;
+  timings.totalMs = performance.now() - start;
+}
+
+export function emptyTimings(): GenerationTimings {
+  return { visionMs: 0, prefillMs: 0, decodeMs: 0, totalMs: 0, promptTokens: 0, generatedTokens: 0 };
+}

@@ -1,0 +1,199 @@
+/**
+ * paligemma.ts — the PaliGemma model object: load a checkpoint folder, then generate, stream or score.
+ *
+ * Teaches: how the pieces meet.
+ *   load:     config.json (+ HF defaults) -> tokenizer.model -> checked weights -> vision/decoder backends
+ *   generate: images -> pixel_values [B, 3, S, S]; prompts -> "<image>"*N <bos> prompt "\n" ids;
+ *             decodeLoop (generate.ts) -> ids -> text
+ *   score:    image + prefix + suffix "<eos>" in one prefix-LM forward; the suffix's mean negative
+ *             log-likelihood = mean over suffix tokens of -log softmax(logits[t-1])[ids[t]]
+ * Lower-level steps (runVision, projectImages, prefillLogits) are methods too, for tests and lessons.
+ *
+ * Reference: Hugging Face transformers `PaliGemmaForConditionalGeneration`, `PaliGemmaProcessor`.
+ */
+import { crossEntropy, isGreedy, validateSamplingOptions } from "@paligemma-ts/core";
+import { PaliGemmaTokenizer, type RgbImage, buildPrompt, preprocessImages } from "@paligemma-ts/processor";
+import { ArgumentError, Tensor } from "@paligemma-ts/tensor";
+import { type BackendName, BackendUnavailableError, type DecoderBackend, type DeviceName, type Trace, type VisionBackend } from "./backends.ts";
+import { type PaliGemmaConfig, loadPaliGemmaConfig } from "./config.ts";
+import { type GenerationTimings, decodeLoop, emptyTimings } from "./generate.ts";
+import { leftPadBatch, prefillMask } from "./inputs.ts";
+import { type LoadProgress, loadPaliGemmaWeights } from "./load.ts";
+import { mergeImageFeatures } from "./merge.ts";
+import { ReferenceDecoderBackend, ReferenceVisionBackend } from "./reference_backend.ts";
+
+export interface LoadOptions {
+  backend?: BackendName;
+  device?: DeviceName;
+  onProgress?: (e: LoadProgress) => void;
+}
+
+export interface GenerateRequest {
+  /** One image per prompt: decoded RGB images (resized here) or pixel_values [B, 3, S, S]. */
+  images: RgbImage[] | Tensor;
+  /** One prompt string per image, or full input ids per row (image tokens, <bos>, prompt, "\n"). */
+  prompts: string[] | number[][];
+  /** Default 32. */
+  maxNewTokens?: number;
+  /** Sampling: all unset (or temperature 0) = greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  /** Keep going past eos (always produce maxNewTokens tokens). */
+  ignoreEos?: boolean;
+  onToken?: (e: TokenEvent) => void;
+}
+
+export interface TokenEvent {
+  row: number;
+  tokenId: number;
+  /** The text this token adds to the row's answer (may be "" for special or padding-row ids). */
+  text: string;
+}
+
+export interface GenerateResult {
+  inputIds: number[][];
+  generatedIds: number[][];
+  /** Decoded answers, without the eos and special tokens. */
+  texts: string[];
+  timings: GenerationTimings;
+}
+
+export class PaliGemma {
+  private constructor(
+    readonly config: PaliGemmaConfig,
+    readonly tokenizer: PaliGemmaTokenizer,
+    readonly vision: VisionBackend,
+    readonly decoder: DecoderBackend,
+  ) {}
+
+  /** Load a checkpoint folder: config.json, tokenizer.model, model.safetensors (or sharded). */
+  static async load(dir: string, options: LoadOptions = {}): Promise<PaliGemma> {
+    const backend = options.backend ?? "reference";
+    if (backend === "onnx") throw new BackendUnavailableError(`backend "onnx" is not implemented yet (loading ${dir}); use backend "reference"`);
+    if (backend !== "reference") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
+    if ((options.device ?? "cpu") !== "cpu") throw new BackendUnavailableError(`the reference backend runs on the CPU only (device "${options.device}" requested)`);
+    const config = loadPaliGemmaConfig(dir);
+    const tokenizer = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
+    const weights = loadPaliGemmaWeights(dir, config, options.onProgress);
+    return new PaliGemma(config, tokenizer, new ReferenceVisionBackend(weights, config), new ReferenceDecoderBackend(weights, config));
+  }
+
+  /** Assemble a model from parts (a custom backend, random weights in a lesson). */
+  static fromBackends(config: PaliGemmaConfig, tokenizer: PaliGemmaTokenizer, vision: VisionBackend, decoder: DecoderBackend): PaliGemma {
+    return new PaliGemma(config, tokenizer, vision, decoder);
+  }
+
+  /** RGB images -> pixel_values [B, 3, S, S] at the model's resolution; a Tensor passes through. */
+  pixelValues(images: RgbImage[] | Tensor): Tensor {
+    if (!Array.isArray(images)) return images;
+    return preprocessImages(images, this.config.vision_config.image_size);
+  }
+
+  /** Prompt ids for one prompt (no suffix): "<image>" * N, <bos>, prompt + "\n". */
+  promptIds(prompt: string, suffix?: string): { ids: number[]; prefixLength: number } {
+    const p = buildPrompt(this.tokenizer, { prefix: prompt, suffix, numImageTokens: this.config.num_image_tokens });
+    return { ids: p.inputIds, prefixLength: p.tokenTypeIds.filter((t) => t === 0).length };
+  }
+
+  /** SigLIP last_hidden_state [B, N, Dv]. */
+  runVision(pixelValues: Tensor, trace?: Trace): Promise<Tensor> {
+    return this.vision.encode(pixelValues, trace);
+  }
+
+  /** Projector output image_features [B, N, Ht] (before the merge scale). */
+  projectImages(visionHidden: Tensor): Promise<Tensor> {
+    return this.vision.project(visionHidden);
+  }
+
+  /**
+   * Logits at every position [B, L, V] for a prefill of `rows` (unpadded ids, left-padded here) with
+   * prefixLengths[b] leading prefix tokens (default: the whole row, as for generation).
+   */
+  async prefillLogits(pixelValues: Tensor, rows: readonly (readonly number[])[], options: { prefixLengths?: number[]; trace?: Trace } = {}): Promise<Tensor> {
+    const features = await this.projectImages(await this.runVision(pixelValues, options.trace));
+    const batch = leftPadBatch(rows, this.config.pad_token_id, options.prefixLengths);
+    const embeds = mergeImageFeatures(await this.decoder.embed(batch.ids), batch.ids, features, this.config.image_token_index);
+    const { logits } = await this.decoder.forward({ inputsEmbeds: embeds, positions: batch.positions, mask: prefillMask(batch), cache: null, logits: "all", trace: options.trace });
+    return logits;
+  }
+
+  /** Generate answers; resolves when every row has stopped. */
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const { inputIds, generatedIds, timings } = await this.run(request, (e) => request.onToken?.(e));
+    return { inputIds, generatedIds, texts: generatedIds.map((ids) => this.answerText(ids)), timings };
+  }
+
+  /** The same generation as an async stream of tokens (rows interleaved, in step order). */
+  async *stream(request: GenerateRequest): AsyncIterable<TokenEvent> {
+    const queue: TokenEvent[] = [];
+    let wake: (() => void) | null = null;
+    let finished = false;
+    let failure: unknown = null;
+    this.run(request, (e) => {
+      queue.push(e);
+      wake?.();
+    }).then(
+      () => (finished = true),
+      (err) => ((failure = err), (finished = true)),
+    ).finally(() => wake?.());
+    while (true) {
+      if (queue.length > 0) {
+        yield queue.shift()!;
+        continue;
+      }
+      if (failure) throw failure;
+      if (finished) return;
+      await new Promise<void>((r) => (wake = r));
+      wake = null;
+    }
+  }
+
+  /** Score `suffix` as the answer to `prefix` about `image`: mean NLL of the suffix tokens and all logits [T, V]. */
+  async score(image: RgbImage | Tensor, prefix: string, suffix: string): Promise<{ meanNll: number; logits: Tensor; inputIds: number[] }> {
+    const pixels = this.pixelValues(image instanceof Tensor ? image : [image]);
+    const { ids, prefixLength } = this.promptIds(prefix, suffix);
+    const logits = (await this.prefillLogits(pixels, [ids], { prefixLengths: [prefixLength] })).reshape([ids.length, -1]); // [T, V]
+    // logits[t - 1] predicts ids[t]: score suffix tokens t = prefixLength .. T-1
+    const meanNll = crossEntropy(logits.slice(0, prefixLength - 1, ids.length - 1), ids.slice(prefixLength));
+    return { meanNll, logits, inputIds: ids };
+  }
+
+  async dispose(): Promise<void> {
+    await this.vision.dispose();
+    await this.decoder.dispose();
+  }
+
+  /** Decoded answer: drop a final eos and special tokens. */
+  private answerText(ids: readonly number[]): string {
+    const stop = new Set(this.config.eos_token_ids);
+    const body = ids.length > 0 && stop.has(ids[ids.length - 1]) ? ids.slice(0, -1) : ids;
+    return this.tokenizer.decode(body, { skipSpecialTokens: true });
+  }
+
+  private async run(request: GenerateRequest, emit: (e: TokenEvent) => void) {
+    const sampling = { temperature: request.temperature, topK: request.topK, topP: request.topP };
+    validateSamplingOptions(sampling, "generate");
+    const pixels = this.pixelValues(request.images);
+    const prompts = request.prompts;
+    const inputIds = prompts.map((p) => (typeof p === "string" ? this.promptIds(p).ids : [...p]));
+    const generatedIds: number[][] = inputIds.map(() => []);
+    const shown = inputIds.map(() => "");
+    const timings = emptyTimings();
+    const loop = decodeLoop(this.vision, this.decoder, this.config, pixels, inputIds, {
+      ...(isGreedy(sampling) ? {} : sampling), // temperature 0 = greedy
+      maxNewTokens: request.maxNewTokens ?? 32,
+      seed: request.seed,
+      stopTokenIds: request.ignoreEos ? [] : this.config.eos_token_ids,
+    }, timings);
+    for await (const { row, tokenId } of loop) {
+      generatedIds[row].push(tokenId);
+      const text = this.answerText(generatedIds[row]);
+      const delta = text.startsWith(shown[row]) ? text.slice(shown[row].length) : text;
+      shown[row] = text;
+      emit({ row, tokenId, text: delta });
+    }
+    return { inputIds, generatedIds, timings };
+  }
+}
