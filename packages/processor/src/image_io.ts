@@ -22,7 +22,8 @@
  * https://en.wikipedia.org/wiki/List_of_file_signatures.
  *
  * Leaves out (differences from PIL that do not affect the fixtures): jpeg-js, used only for the
- * JPEG variants above, upsamples chroma by replication, so those may differ by a level or two;
+ * JPEG variants above, truncates its color conversion and replicates chroma, so those may differ
+ * by a level or two;
  * 16-bit PNGs are scaled to 8 bits by pngjs (PIL keeps the high byte); transparent GIF pixels
  * become black; no WebP, no ICC color management (PIL does none either without ImageCms).
  */
@@ -137,19 +138,22 @@ export async function loadImage(source: string | Uint8Array, options: LoadImageO
 
 async function decode(bytes: Buffer, mime: Mime, name: string): Promise<RgbImage> {
   const kind = mime.slice(6).toUpperCase();
+  let unsupported = "";
   if (mime === "image/jpeg") {
     try {
       return jpegToRgb(decodeJpegCoefficients(bytes));
     } catch (e) {
       // A valid JPEG our decoder does not handle goes to jpeg-js; anything else is an error.
       if (!(e instanceof JpegError && e.unsupported)) throw new ImageDecodeError(name, `corrupt or truncated JPEG (${(e as Error).message})`, { cause: e });
+      unsupported = (e as Error).message;
     }
   }
   let bitmap: Bitmap;
   try {
     bitmap = await codecFor(mime).decode!(bytes, DECODE_OPTIONS[mime]);
   } catch (e) {
-    throw new ImageDecodeError(name, `corrupt or truncated ${kind} (${(e as Error).message})`, { cause: e });
+    const why = unsupported ? `unsupported JPEG: ${unsupported}` : `corrupt or truncated ${kind}`;
+    throw new ImageDecodeError(name, `${why} (${(e as Error).message})`, { cause: e });
   }
   const { width, height, data } = bitmap;
   if (!(width > 0 && height > 0) || data.length < width * height * 4) {

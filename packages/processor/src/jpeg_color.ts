@@ -17,8 +17,9 @@
  *        B = Y + 1.772 (Cb - 128)
  *      each clamped to 0..255.
  *
- * Getting these bit-exact is why this package has its own JPEG path: a decoder that replicates
- * chroma pixels (jpeg-js) is off by one level on about half of a photo's pixels.
+ * Getting these bit-exact is why this package has its own JPEG path: jpeg-js truncates its
+ * floating-point color conversion (and replicates chroma instead of filtering it), which put about
+ * half of rocket.jpg's pixel_values one level off PIL's; with this path they are identical.
  *
  * References: libjpeg-turbo jdsample.c (`h2v1_fancy_upsample`, `h2v2_fancy_upsample`,
  * `h1v2_fancy_upsample`, `int_upsample`, `jinit_upsampler`), jdmainct.c (edge row replication),
