@@ -11,6 +11,8 @@
  * every sqrt(hidden) scaling uses text_config.hidden_size. `eos_token_id` may be an int or a list
  * (PaliGemma 2 stops on [1, 107]); generation stops on the union of the top-level, text_config and
  * generation_config.json eos ids. `projector_hidden_act` is unused: the projector is a single Linear.
+ * A config.json without text_config / vision_config gets PaliGemmaConfig's built-in ones (Gemma 2B-like
+ * text, SigLIP-So400m-like vision), not the bare Gemma/SigLIP class defaults.
  *
  * Reference: Hugging Face transformers `PaliGemmaConfig` (models/paligemma/configuration_paligemma.py).
  */
@@ -35,6 +37,10 @@ export interface PaliGemmaConfig {
   num_image_tokens: number;
 }
 
+/** HF PaliGemmaConfig's own sub-configs when config.json has no text_config / vision_config at all. */
+const DEFAULT_TEXT = { hidden_size: 2048, num_hidden_layers: 18, intermediate_size: 16384, num_attention_heads: 8, num_key_value_heads: 1, vocab_size: 257152 };
+const DEFAULT_VISION = { intermediate_size: 4096, hidden_size: 1152, patch_size: 14, image_size: 224, num_hidden_layers: 27, num_attention_heads: 16 };
+
 const toList = (v: unknown): number[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]) as number[];
 
 function intField(json: Record<string, unknown>, key: string, dflt: number): number {
@@ -49,8 +55,8 @@ export function paliGemmaConfig(json: Record<string, unknown>, generationConfig?
   if (json.model_type !== undefined && json.model_type !== "paligemma") {
     throw new ConfigError(`config.json: model_type "${String(json.model_type)}" is not "paligemma"`);
   }
-  const vision = siglipVisionConfig(json.vision_config as Record<string, unknown> | undefined, "vision_config");
-  const text = gemmaConfig(json.text_config as Record<string, unknown> | undefined, "text_config");
+  const vision = siglipVisionConfig((json.vision_config ?? DEFAULT_VISION) as Record<string, unknown>, "vision_config");
+  const text = gemmaConfig((json.text_config ?? DEFAULT_TEXT) as Record<string, unknown>, "text_config");
   const projection_dim = intField(json, "projection_dim", 2048);
   if (projection_dim !== text.hidden_size) {
     throw new ConfigError(`config.json: projection_dim ${projection_dim} must equal text_config.hidden_size ${text.hidden_size} (image features replace token embeddings)`);
