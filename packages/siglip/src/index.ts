@@ -6,3 +6,4 @@ export { siglipWeightSpecs, siglipWeights, PALIGEMMA_VISION_PREFIX, type SiglipV
 export { siglipEmbeddings } from "./embeddings.ts";
 export { siglipEncoderLayer } from "./encoder_layer.ts";
 export { siglipVisionTower, type Trace } from "./vision_tower.ts";
+export { SiglipOnnx, siglipEmbeddingsGraph, siglipEncoderLayerGraph, siglipPostLayerNormGraph } from "./siglip_onnx.ts";

@@ -13,4 +13,5 @@ export * from "./session.ts";
 export * from "./kernel_names.ts";
 export * from "./backend.ts";
 export * from "./onnx_backend.ts";
+export * from "./checkpoint_weights.ts";
 export * as onnxOps from "./ops/index.ts";

@@ -1,0 +1,88 @@
+/**
+ * checkpoint_weights.ts — put a checkpoint's tensors into ONNX graphs without copying them into JS.
+ *
+ * Teaches: where a model's weights live while ONNX Runtime runs it. A float32 tensor in a
+ * .safetensors file is already exactly what ONNX wants (raw little-endian floats), so a graph can
+ * name it as an *external-data initializer*: { location: file name, offset, length } relative to the
+ * checkpoint folder, which ORT opens itself (`model_external_initializers_file_folder_path`):
+ *   float32 in the file    -> externalInitializer(location = "model.safetensors", offset, length)
+ *   bfloat16 / float16     -> converted to float32 once, embedded in the model (ORT's CPU kernels
+ *                             have no bf16 MatMul; the JS API has no bf16 tensor type)
+ * Nothing is read into JS for float32 checkpoints; ORT maps the file and, with prepacking on (the
+ * default), repacks each MatMul weight into its own blocked layout at session creation and then drops
+ * the mapping, so the process holds one copy of each weight (measured: DESIGN.md section 4 and
+ * packages/paligemma/bench/README.md).
+ *
+ * Linear layers keep PyTorch's [out, in] layout: y = x W^T + b is ONE node that reads W transposed
+ *   "fused"  com.microsoft FusedMatMul(x, W, transB=1) (+ Add b)  any rank of x (default)
+ *   "gemm"   Gemm(x2d, W, b, transB=1) around a Reshape pair      2-D only, bias fused
+ * so no Transpose node materializes a transposed copy of an external weight at session creation.
+ *
+ * References: https://onnx.ai/onnx/repo-docs/ExternalData.html ; ORT contrib op FusedMatMul
+ * (onnxruntime/core/graph/contrib_ops/contrib_defs.cc); https://onnx.ai/onnx/operators/onnx__Gemm.html
+ * Leaves out: quantized weights (see packages/gemma for MatMulNBits), on-disk caching of conversions.
+ */
+import * as path from "node:path";
+import { ArgumentError } from "../errors.ts";
+import type { Checkpoint } from "../safetensors/checkpoint.ts";
+import { type Graph, MS_DOMAIN, type Value } from "./graph.ts";
+import type { SessionOptions } from "./session.ts";
+
+export type LinearKind = "fused" | "gemm";
+
+export interface CheckpointWeightsOptions {
+  /** How `linear` multiplies by W^T (default "fused"). */
+  linear?: LinearKind;
+}
+
+export class CheckpointWeights {
+  /** Folder every shard lives in: external `location`s are relative to it. */
+  readonly folder: string;
+  readonly linearKind: LinearKind;
+
+  constructor(
+    readonly checkpoint: Checkpoint,
+    options: CheckpointWeightsOptions = {},
+  ) {
+    const folders = new Set(checkpoint.files.map((f) => path.dirname(path.resolve(f.path))));
+    if (folders.size !== 1) throw new ArgumentError(`CheckpointWeights: shards of ${checkpoint.path} live in ${folders.size} folders; external data needs one`);
+    this.folder = [...folders][0];
+    this.linearKind = options.linear ?? "fused";
+  }
+
+  /** True when `name` is stored as float32 (so the graph references the file in place). */
+  inPlace(name: string): boolean {
+    return this.checkpoint.info(name).dtype === "float32";
+  }
+
+  /** The checkpoint tensor `name` as a float32 initializer of `g` (external when stored as float32). */
+  tensor(g: Graph, name: string): Value {
+    const info = this.checkpoint.info(name);
+    if (info.dtype === "float32") {
+      const location = path.relative(this.folder, path.resolve(info.file));
+      return g.externalInitializer(name, "float32", info.shape, { location, offset: info.byteOffset, length: info.byteLength });
+    }
+    return g.initializer(name, this.checkpoint.read(name).to("float32"));
+  }
+
+  /** y = x W^T (+ b) with W [out, in] as stored: x [..., in] -> [..., out]. */
+  linear(g: Graph, x: Value, weight: string, bias?: string | null): Value {
+    const [out, inF] = this.checkpoint.info(weight).shape;
+    const w = this.tensor(g, weight); // [out, in]
+    const b = bias ? this.tensor(g, bias) : null; // [out]
+    if (this.linearKind === "gemm") {
+      const x2 = g.op("Reshape", [x, g.constant([-1, inF], "int64", "flat_shape")]); // [N, in]
+      const y2 = g.op("Gemm", [x2, w, b], { transB: 1 }); // [N, out]
+      const lead = g.op("Shape", [x], { end: -1 }); // [...]
+      const shape = g.op("Concat", [lead, g.constant([out], "int64", "out_dim")], { axis: 0 });
+      return g.op("Reshape", [y2, shape]); // [..., out]
+    }
+    const y = g.op("FusedMatMul", [x, w], { transB: 1 }, { domain: MS_DOMAIN }); // [..., out]
+    return b ? g.op("Add", [y, b]) : y;
+  }
+
+  /** Session options that let ORT find the external files. */
+  sessionOptions(extra: SessionOptions = {}): SessionOptions {
+    return { ...extra, externalDataFolder: this.folder };
+  }
+}
