@@ -68,7 +68,10 @@ export async function* decodeLoop(
   let t = performance.now();
   const features = await vision.project(await vision.encode(pixelValues)); // [B, N, H]
   timings.visionMs = performance.now() - t;
-  if (maxNewTokens === 0) return;
+  if (maxNewTokens === 0) {
+    timings.totalMs = performance.now() - start;
+    return;
+  }
 
   t = performance.now();
   const embeds = mergeImageFeatures(await decoder.embed(batch.ids), batch.ids, features, config.image_token_index);

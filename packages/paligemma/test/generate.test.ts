@@ -101,6 +101,18 @@ describe.each(FIXTURES)("generation: %s", (name) => {
     await expect(model.generate({ ...base, topP: 2 })).rejects.toThrow(/topP/);
   });
 
+  it("runs the vision tower once per generate call (never during decoding)", async () => {
+    let encodes = 0;
+    let decoderCalls = 0;
+    const vision = { ...model.vision, name: model.vision.name, encode: (p: Tensor) => (encodes++, model.vision.encode(p)), project: (h: Tensor) => model.vision.project(h), dispose: async () => {} };
+    const decoder = { name: model.decoder.name, embed: model.decoder.embed.bind(model.decoder), createCache: model.decoder.createCache.bind(model.decoder), dispose: async () => {}, forward: (i: Parameters<typeof model.decoder.forward>[0]) => (decoderCalls++, model.decoder.forward(i)) };
+    const m = PaliGemma.fromBackends(model.config, model.tokenizer, vision, decoder);
+    const out = await m.generate({ images: pixels, prompts, maxNewTokens: 5, ignoreEos: true });
+    expect(encodes).toBe(1);
+    expect(decoderCalls).toBe(5); // prefill + 4 decode steps (the 5th token needs no forward)
+    expect(out.timings.totalMs).toBeGreaterThan(0);
+  });
+
   it("rejects a mismatch between images and prompts", async () => {
     await expect(model.generate({ images: pixels, prompts: [prompts[0]] })).rejects.toThrow(/2 images for 1 prompts/);
   });
