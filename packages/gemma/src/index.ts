@@ -18,3 +18,6 @@ export { gemmaDecoderLayer, gemmaAttention, type LayerContext } from "./decoder_
 export { gemma2DecoderLayer } from "./gemma2_decoder_layer.ts";
 export { gemmaForward, gemmaEmbed, gemmaLmHead, type GemmaForwardInput, type GemmaForwardOutput, type LogitsWanted, type Trace } from "./model.ts";
 export { GemmaForCausalLM } from "./causal_lm.ts";
+export { gemmaDecoderLayerGraph, gemmaLmHeadGraph, LAYER_IO } from "./decoder_layer_onnx.ts";
+export { GemmaOnnx, rotaryHalfTables, type GemmaOnnxStats } from "./gemma_onnx.ts";
+export { EmbeddingRows } from "./embedding_rows.ts";
