@@ -1,1 +1,17 @@
-// @paligemma-ts/cli
+/**
+ * @paligemma-ts/cli — the `paligemma` command (bin/paligemma.mjs runs src/main.ts through tsx).
+ *
+ *   main.ts               commander program; `main(argv)` resolves to the exit code
+ *   commands/generate.ts  paligemma generate (greedy / sampling, --stream, --json, --draw)
+ *   commands/score.ts     paligemma score (mean NLL of a suffix)
+ *   errors.ts             one-line `paligemma: error: ...` reporting
+ *   option_values.ts      option parsers, greedy-vs-sampling rule
+ *   input_paths.ts        early checks of --model / --image
+ *   load_model.ts         PaliGemma.load with a progress bar and load timing
+ *   progress_bar.ts       cli-progress bar on stderr (TTY only)
+ *   text_streamer.ts      ids -> printable text deltas
+ */
+export { main, buildProgram, type CliIO, type CliOutput } from "./main.ts";
+export { CliUsageError, errorMessage, reportError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from "./errors.ts";
+export { TextStreamer } from "./text_streamer.ts";
+export { samplingFromOptions, type SamplingChoice } from "./option_values.ts";

@@ -1,0 +1,129 @@
+/**
+ * commands/generate.ts — `paligemma generate`: one image + one prompt -> the model's answer.
+ *
+ * Teaches: the whole inference pipeline seen from outside:
+ *
+ *   loadImage(file) -> PaliGemma.load(dir) -> generate({ images, prompts, ... }) -> text
+ *                                                                 \-> parseDetections -> drawDetections -> PNG
+ *
+ * Output contract:
+ *   default    the answer on stdout, one line; timings on stderr
+ *   --stream   the answer on stdout as tokens arrive (TextStreamer), then a newline
+ *   --json     exactly one JSON object on stdout:
+ *              {"inputIds": [...], "generatedIds": [...], "text": "...",
+ *               "timings": {"loadMs": n, "visionMs": n, "prefillMs": n, "decodeMsPerToken": n}}
+ *   --draw F   also parse "<loc>x4 label ; ..." in the answer and save the input photo (original
+ *              size) with the boxes drawn to F (PNG); a note on stderr says how many boxes.
+ *
+ * Greedy decoding unless --temperature / --top-k / --top-p is given (option_values.ts).
+ *
+ * Leaves out: batches of images or prompts (the library takes them; the CLI is one-at-a-time),
+ * segmentation masks (they need the VQ-VAE decoder weights).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { drawDetections, loadImage, parseDetections, saveImage, type RgbImage } from "@paligemma-ts/processor";
+import type { PaliGemma } from "@paligemma-ts/paligemma";
+import { CliUsageError } from "../errors.ts";
+import { requireInputFile, requireModelDir } from "../input_paths.ts";
+import { loadModel, type ModelOptions } from "../load_model.ts";
+import { samplingFromOptions } from "../option_values.ts";
+import { TextStreamer } from "../text_streamer.ts";
+import type { CliIO } from "../main.ts";
+
+export interface GenerateOptions extends ModelOptions {
+  image: string;
+  prompt: string;
+  maxNewTokens: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed: number;
+  ignoreEos?: boolean;
+  stream?: boolean;
+  draw?: string;
+}
+
+/** What `--json` prints (the schema documented in the README). */
+export interface GenerateJson {
+  inputIds: number[];
+  generatedIds: number[];
+  text: string;
+  timings: { loadMs: number; visionMs: number; prefillMs: number; decodeMsPerToken: number };
+}
+
+export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<GenerateJson> {
+  requireModelDir(opts.model);
+  requireInputFile(opts.image, "--image");
+  const image = await loadImage(opts.image); // before the model: a bad image fails in milliseconds
+  const { model, loadMs } = await loadModel(opts, io);
+
+  checkPromptFits(model, opts);
+
+  // Stream the same text `texts` holds: special tokens (<eos>, <pad>) decode to "", <loc>/<seg> stay.
+  const streamer = opts.stream ? new TextStreamer((ids) => model.tokenizer.decode(ids, { skipSpecialTokens: true })) : undefined;
+  const result = await model.generate({
+    images: [image],
+    prompts: [opts.prompt],
+    maxNewTokens: opts.maxNewTokens,
+    ...samplingFromOptions(opts),
+    seed: opts.seed,
+    ignoreEos: opts.ignoreEos ?? false,
+    onToken: streamer ? (e) => void io.stdout.write(streamer.push(e.tokenId)) : undefined,
+  });
+
+  const t = result.timings;
+  const out: GenerateJson = {
+    inputIds: result.inputIds[0],
+    generatedIds: result.generatedIds[0],
+    text: result.texts[0],
+    timings: {
+      loadMs: round3(loadMs),
+      visionMs: round3(t.visionMs),
+      prefillMs: round3(t.prefillMs),
+      // The first token comes from the prefill logits; each later one costs one decoder step.
+      decodeMsPerToken: round3(t.generatedTokens > 1 ? t.decodeMs / (t.generatedTokens - 1) : 0),
+    },
+  };
+
+  if (opts.json) io.stdout.write(`${JSON.stringify(out)}\n`);
+  else if (streamer) io.stdout.write(`${streamer.flush()}\n`);
+  else io.stdout.write(`${out.text}\n`);
+
+  if (opts.draw) await drawBoxes(image, out.text, opts.draw, io);
+  if (!opts.json) io.stderr.write(`${timingLine(out)}\n`);
+  return out;
+}
+
+/**
+ * The prompt plus the new tokens must fit the model's positions (RoPE was trained up to
+ * text_config.max_position_embeddings, 8192 for PaliGemma); say so before running a huge prefill.
+ */
+function checkPromptFits(model: PaliGemma, opts: GenerateOptions): void {
+  const promptTokens = model.promptIds(opts.prompt).ids.length;
+  const maxPositions = model.config.text_config.max_position_embeddings;
+  if (promptTokens + opts.maxNewTokens > maxPositions) {
+    throw new CliUsageError(
+      `prompt too long for the model: ${promptTokens} input tokens (${model.config.num_image_tokens} image tokens + prompt) + --max-new-tokens ${opts.maxNewTokens} > max_position_embeddings ${maxPositions} (${opts.model}/config.json)`,
+    );
+  }
+}
+
+/** Parse the answer's boxes (pixels of the original photo), draw them, save a PNG. */
+async function drawBoxes(image: RgbImage, text: string, file: string, io: CliIO): Promise<void> {
+  const detections = parseDetections(text, { width: image.width, height: image.height });
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  await saveImage(drawDetections(image, detections), file);
+  const shown = detections.slice(0, 5).map(({ label, box: b }) => `${JSON.stringify(label.trim())} [${b.xmin}, ${b.ymin}, ${b.xmax}, ${b.ymax}]`);
+  if (detections.length > shown.length) shown.push(`... ${detections.length - shown.length} more`);
+  const what = detections.length === 0 ? "no <loc> boxes found in the answer" : `${detections.length} box${detections.length === 1 ? "" : "es"}: ${shown.join(", ")}`;
+  io.stderr.write(`paligemma: drew ${what} (x0, y0, x1, y1 in pixels of the ${image.width}x${image.height} image) -> ${file}\n`);
+}
+
+function timingLine(o: GenerateJson): string {
+  const t = o.timings;
+  return `paligemma: ${o.generatedIds.length} tokens; load ${fmt(t.loadMs)} ms, vision ${fmt(t.visionMs)} ms, prefill ${fmt(t.prefillMs)} ms, decode ${fmt(t.decodeMsPerToken)} ms/token`;
+}
+
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;

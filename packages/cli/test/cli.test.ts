@@ -1,0 +1,191 @@
+/**
+ * cli.test.ts — the `paligemma` command end to end, spawned as a user runs it (node bin/paligemma.mjs,
+ * which loads src/main.ts through tsx).
+ *
+ * Checks, for both tiny fixtures and both backends:
+ *   - `generate --json --max-new-tokens 12 --ignore-eos` reproduces golden `input_ids` and the
+ *     12 golden greedy ids EXACTLY (ids, not floats: no tolerance), for every prompt in golden.json;
+ *   - `score --json` matches golden `score.mean_suffix_nll` within 1e-4 (absolute);
+ *   - --draw writes a PNG; --stream prints the same text as the JSON answer;
+ *   - bad input (missing model dir, config.json not JSON, a file that is not an image, --device tpu)
+ *     exits non-zero with ONE stderr line naming the problem, and no stack trace.
+ */
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BackendUnavailableError, PaliGemma } from "@paligemma-ts/paligemma";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin/paligemma.mjs", import.meta.url));
+const FIXTURES = ["paligemma-tiny", "paligemma2-tiny"] as const;
+const BACKENDS = ["reference", "onnx"] as const;
+const NLL_TOL = 1e-4;
+
+interface Golden {
+  cases: { prompt: string; input_ids: number[]; greedy_ids: number[] }[];
+  score: { prefix: string; suffix: string; input_ids: number[]; mean_suffix_nll: number };
+}
+
+const fixtureDir = (name: string) => join(ROOT, "fixtures", name);
+const golden = (name: string): Golden => JSON.parse(readFileSync(join(fixtureDir(name), "golden.json"), "utf8"));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawn the CLI like a user would; stderr is a pipe (not a TTY), so no progress bar. */
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PALIGEMMA_DEBUG: "" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolveRun({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * A backend the library does not offer yet (it throws BackendUnavailableError at load) is skipped
+ * with a note; any other load failure lets the tests run and fail with the CLI's message.
+ */
+async function backendAvailable(backend: (typeof BACKENDS)[number]): Promise<boolean> {
+  try {
+    await (await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend })).dispose();
+    return true;
+  } catch (e) {
+    if (!(e instanceof BackendUnavailableError)) return true;
+    console.warn(`cli.test: skipping backend "${backend}": ${e.message}`);
+    return false;
+  }
+}
+const available = Object.fromEntries(await Promise.all(BACKENDS.map(async (b) => [b, await backendAvailable(b)] as const)));
+
+const tmp = mkdtempSync(join(tmpdir(), "paligemma-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe.each(FIXTURES)("%s", (fixture) => {
+  const g = golden(fixture);
+  const model = fixtureDir(fixture);
+  const image = join(model, "image.png");
+
+  describe.skipIf(!available.reference)("backend reference", () => backendSuite("reference"));
+  describe.skipIf(!available.onnx)("backend onnx", () => backendSuite("onnx"));
+
+  function backendSuite(backend: (typeof BACKENDS)[number]): void {
+    it.each(g.cases.map((c, i) => [i, c.prompt] as const))("generate case %i (%s) reproduces input_ids and 12 greedy ids", async (i, prompt) => {
+      const r = await cli(["generate", "--model", model, "--image", image, "--prompt", prompt, "--json", "--max-new-tokens", "12", "--ignore-eos", "--backend", backend]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trim().split("\n");
+      expect(lines).toHaveLength(1); // exactly one JSON object
+      const out = JSON.parse(lines[0]);
+      expect(Object.keys(out).sort()).toEqual(["generatedIds", "inputIds", "text", "timings"]);
+      expect(Object.keys(out.timings).sort()).toEqual(["decodeMsPerToken", "loadMs", "prefillMs", "visionMs"]);
+      for (const v of Object.values(out.timings)) expect(v).toBeTypeOf("number");
+      expect(typeof out.text).toBe("string");
+      expect(out.inputIds).toEqual(g.cases[i].input_ids);
+      expect(out.generatedIds).toEqual(g.cases[i].greedy_ids);
+    });
+
+    it("score --json matches golden mean_suffix_nll", async () => {
+      const r = await cli(["score", "--model", model, "--image", image, "--prefix", g.score.prefix, "--suffix", g.score.suffix, "--json", "--backend", backend]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout);
+      const diff = Math.abs(out.meanNll - g.score.mean_suffix_nll);
+      console.log(`${fixture}/${backend} score: meanNll ${out.meanNll} golden ${g.score.mean_suffix_nll} |diff| ${diff.toExponential(2)} (tol ${NLL_TOL})`);
+      expect(out.inputIds).toEqual(g.score.input_ids);
+      expect(diff).toBeLessThan(NLL_TOL);
+    });
+  }
+
+  it("--stream prints the same text as --json", async () => {
+    const args = ["generate", "--model", model, "--image", image, "--prompt", g.cases[0].prompt, "--max-new-tokens", "12", "--ignore-eos"];
+    const [streamed, json] = await Promise.all([cli([...args, "--stream"]), cli([...args, "--json"])]);
+    expect(streamed.code).toBe(0);
+    expect(json.code).toBe(0);
+    expect(streamed.stdout).toBe(`${JSON.parse(json.stdout).text}\n`);
+  });
+});
+
+describe("--draw", () => {
+  it("parses <loc> boxes and writes a PNG of the original photo", async () => {
+    const out = join(tmp, "sub", "detect.png"); // the folder does not exist yet: --draw creates it
+    const photo = join(ROOT, "fixtures", "images", "chelsea.png");
+    const r = await cli(["generate", "--model", fixtureDir("paligemma-tiny"), "--image", photo, "--prompt", "detect cat", "--max-new-tokens", "12", "--ignore-eos", "--draw", out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/drew .* -> /);
+    const png = readFileSync(out);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]); // PNG signature
+    const src = readFileSync(photo);
+    expect(png.readUInt32BE(16)).toBe(src.readUInt32BE(16)); // IHDR width: the original size, not 56
+    expect(png.readUInt32BE(20)).toBe(src.readUInt32BE(20)); // IHDR height
+  });
+});
+
+describe("errors: one line on stderr, non-zero exit, no stack trace", () => {
+  const model = fixtureDir("paligemma-tiny");
+  const image = join(model, "image.png");
+
+  function expectOneLineError(r: Run, pattern: RegExp): void {
+    console.log(`exit ${r.code}: ${r.stderr.trimEnd()}`);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^paligemma: error: /);
+    expect(lines[0]).not.toMatch(/\n\s+at /);
+    expect(lines[0]).toMatch(pattern);
+  }
+
+  it("missing model dir", async () => {
+    const missing = join(tmp, "no-such-model");
+    const r = await cli(["generate", "--model", missing, "--image", image, "--prompt", "caption en"]);
+    expectOneLineError(r, /no-such-model/);
+  });
+
+  it("config.json that is not JSON", async () => {
+    const dir = join(tmp, "bad-config");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const f of ["model.safetensors", "tokenizer.model"]) copyFileSync(join(model, f), join(dir, f));
+    writeFileSync(join(dir, "config.json"), "{ this is not json");
+    const r = await cli(["generate", "--model", dir, "--image", image, "--prompt", "caption en"]);
+    expectOneLineError(r, /config\.json/);
+  });
+
+  it("an image file that is not an image", async () => {
+    const notImage = join(tmp, "not-an-image.png");
+    writeFileSync(notImage, "hello, I am text\n");
+    const r = await cli(["generate", "--model", model, "--image", notImage, "--prompt", "caption en"]);
+    expectOneLineError(r, /not-an-image\.png/);
+  });
+
+  it("missing image file", async () => {
+    const r = await cli(["generate", "--model", model, "--image", join(tmp, "nope.jpg"), "--prompt", "caption en"]);
+    expectOneLineError(r, /nope\.jpg/);
+  });
+
+  it("unknown option value --device tpu", async () => {
+    const r = await cli(["generate", "--model", model, "--image", image, "--prompt", "caption en", "--device", "tpu"]);
+    expectOneLineError(r, /--device.*tpu/);
+  });
+
+  it("bad number --top-p 9", async () => {
+    const r = await cli(["generate", "--model", model, "--image", image, "--prompt", "caption en", "--top-p", "9"]);
+    expectOneLineError(r, /--top-p.*9/);
+  });
+
+  it("prompt too long for the model", async () => {
+    const prompt = "cat ".repeat(9000); // > max_position_embeddings (8192) tokens
+    const r = await cli(["generate", "--model", model, "--image", image, "--prompt", prompt, "--max-new-tokens", "1"]);
+    expectOneLineError(r, /(prompt|tokens|position)/i);
+  });
+});
