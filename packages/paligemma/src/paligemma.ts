@@ -20,6 +20,7 @@ import { type GenerationTimings, decodeLoop, emptyTimings } from "./generate.ts"
 import { leftPadBatch, prefillMask } from "./inputs.ts";
 import { type LoadProgress, loadPaliGemmaWeights } from "./load.ts";
 import { mergeImageFeatures } from "./merge.ts";
+import { loadOnnxBackends } from "./onnx_backend.ts";
 import { ReferenceDecoderBackend, ReferenceVisionBackend } from "./reference_backend.ts";
 
 export interface LoadOptions {
@@ -71,11 +72,14 @@ export class PaliGemma {
   /** Load a checkpoint folder: config.json, tokenizer.model, model.safetensors (or sharded). */
   static async load(dir: string, options: LoadOptions = {}): Promise<PaliGemma> {
     const backend = options.backend ?? "reference";
-    if (backend === "onnx") throw new BackendUnavailableError(`backend "onnx" is not implemented yet (loading ${dir}); use backend "reference"`);
-    if (backend !== "reference") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
-    if ((options.device ?? "cpu") !== "cpu") throw new BackendUnavailableError(`the reference backend runs on the CPU only (device "${options.device}" requested)`);
+    if (backend !== "reference" && backend !== "onnx") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
+    if (backend === "reference" && (options.device ?? "cpu") !== "cpu") throw new BackendUnavailableError(`the reference backend runs on the CPU only (device "${options.device}" requested)`);
     const config = loadPaliGemmaConfig(dir);
     const tokenizer = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
+    if (backend === "onnx") {
+      const { vision, decoder } = await loadOnnxBackends(dir, config, { device: options.device, onProgress: options.onProgress });
+      return new PaliGemma(config, tokenizer, vision, decoder);
+    }
     const weights = loadPaliGemmaWeights(dir, config, options.onProgress);
     return new PaliGemma(config, tokenizer, new ReferenceVisionBackend(weights, config), new ReferenceDecoderBackend(weights, config));
   }

@@ -118,10 +118,12 @@ describe("checkpoint variants give the same logits", () => {
 });
 
 describe("backend selection", () => {
-  it('backend "onnx" is not implemented yet; the reference backend is CPU-only', async () => {
-    await expect(PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "onnx" })).rejects.toThrow(BackendUnavailableError);
-    await expect(PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "onnx" })).rejects.toThrow(/not implemented yet/);
-    await expect(PaliGemma.load(fixtureDir("paligemma-tiny"), { device: "cuda" })).rejects.toThrow(/CPU only/);
+  it('backend "onnx" loads the onnx backends; the reference backend is CPU-only', async () => {
+    const onnx = await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "onnx" });
+    expect([onnx.vision.name, onnx.decoder.name]).toEqual(["onnx", "onnx"]);
+    await onnx.dispose();
+    await expect(PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "reference", device: "cuda" })).rejects.toThrow(BackendUnavailableError);
+    await expect(PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "reference", device: "cuda" })).rejects.toThrow(/CPU only/);
   });
 
   it("reports load progress", async () => {

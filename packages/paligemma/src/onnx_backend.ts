@@ -1,0 +1,110 @@
+/**
+ * onnx_backend.ts — Vision/Decoder backends on onnxruntime-node: fused sessions, weights in place.
+ *
+ * Teaches: how the fast path plugs into the same seams as the reference (backends.ts):
+ *   vision   SiglipOnnx: embeddings session, one session per encoder block, post_layernorm session;
+ *            projector: one Linear session  [B, N, Dv] -> [B, N, Ht]
+ *   decoder  GemmaOnnx: LM head session (created first: largest weight), one session per layer;
+ *            embedding rows read from the checkpoint file; KV cache in JS (core KVCache)
+ * Weights: float32 tensors are external-data initializers pointing into the .safetensors files
+ * (ORT maps them and prepacks each MatMul weight once; nothing is read into JS); bf16/f16 tensors
+ * are converted to float32 once at load. Every session uses the same options (device, threads).
+ * The checkpoint is checked against the config first (missing/unexpected/shape problems, all at once).
+ *
+ * Reference: reference_backend.ts (same contracts); DESIGN.md section 4 (why sessions look like this).
+ * Leaves out: quantized weights, on-disk caching of converted weights, worker threads.
+ */
+import { GemmaOnnx } from "@paligemma-ts/gemma";
+import { SiglipOnnx } from "@paligemma-ts/siglip";
+import { Checkpoint, CheckpointWeights, Graph, type LinearKind, type OnnxSession, type SessionOptions, type Tensor, createSession } from "@paligemma-ts/tensor";
+import type { DecoderBackend, DecoderInput, Trace, VisionBackend } from "./backends.ts";
+import type { PaliGemmaConfig } from "./config.ts";
+import { CheckpointError, type LoadProgress, checkCheckpoint, detectLayout } from "./load.ts";
+
+export interface OnnxBackendOptions {
+  device?: "cpu" | "cuda";
+  /** Intra-op threads per session (default $PALIGEMMA_THREADS or one per core). */
+  threads?: number;
+  /** How linear layers read W^T (default "fused"). */
+  linear?: LinearKind;
+  onProgress?: (e: LoadProgress) => void;
+}
+
+export class OnnxVisionBackend implements VisionBackend {
+  readonly name = "onnx";
+  constructor(
+    private readonly tower: SiglipOnnx,
+    private readonly projector: OnnxSession,
+  ) {}
+
+  encode(pixelValues: Tensor, trace?: Trace): Promise<Tensor> {
+    return this.tower.forward(pixelValues, trace);
+  }
+
+  async project(visionHidden: Tensor): Promise<Tensor> {
+    return (await this.projector.run({ hidden_states: visionHidden.to("float32") })).image_features;
+  }
+
+  async dispose(): Promise<void> {
+    await this.tower.dispose();
+    await this.projector.dispose();
+  }
+}
+
+export class OnnxDecoderBackend implements DecoderBackend {
+  readonly name = "onnx";
+  constructor(
+    readonly model: GemmaOnnx,
+    private readonly checkpoint: Checkpoint,
+  ) {}
+
+  async embed(ids: readonly (readonly number[])[]): Promise<Tensor> {
+    return this.model.embed(ids);
+  }
+
+  createCache(batch: number, maxLength: number) {
+    return this.model.createCache(batch, maxLength);
+  }
+
+  async forward(input: DecoderInput): Promise<{ logits: Tensor }> {
+    const { logits } = await this.model.forward(input);
+    return { logits: logits! };
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+    this.checkpoint.close();
+  }
+}
+
+/** The multimodal projector as a graph: [B, N, Dv] -> [B, N, Ht] = x W^T + b. */
+export function projectorGraph(c: PaliGemmaConfig, w: CheckpointWeights, prefix: string): Graph {
+  const g = new Graph("multi_modal_projector");
+  const x = g.input("hidden_states", "float32", ["batch", "patches", c.vision_config.hidden_size]);
+  g.output(w.linear(g, x, `${prefix}weight`, `${prefix}bias`), "image_features");
+  return g;
+}
+
+/** Open and check the checkpoint in `dir`, then create every session. */
+export async function loadOnnxBackends(dir: string, config: PaliGemmaConfig, options: OnnxBackendOptions = {}): Promise<{ vision: OnnxVisionBackend; decoder: OnnxDecoderBackend }> {
+  const ckpt = Checkpoint.open(dir);
+  try {
+    const layout = detectLayout(ckpt);
+    options.onProgress?.({ stage: "check", loaded: 0, total: 1 });
+    const problems = checkCheckpoint(ckpt, config, layout);
+    if (problems.length > 0) throw new CheckpointError(dir, problems);
+    const w = new CheckpointWeights(ckpt, { linear: options.linear });
+    const session: SessionOptions = { device: options.device, threads: options.threads };
+    const total = config.text_config.num_hidden_layers + 1 + config.vision_config.num_hidden_layers + 3;
+    const progress = (loaded: number, name: string) => options.onProgress?.({ stage: "weights", loaded, total, name });
+    const text = await GemmaOnnx.create(config.text_config, w, session, layout.text, (done) => progress(done, "language_model"));
+    const tower = await SiglipOnnx.create(config.vision_config, w, session, layout.vision);
+    progress(total - 1, "vision_tower");
+    const projector = await createSession(projectorGraph(config, w, layout.projector), w.sessionOptions(session));
+    progress(total, "multi_modal_projector");
+    return { vision: new OnnxVisionBackend(tower, projector), decoder: new OnnxDecoderBackend(text, ckpt) };
+  } catch (e) {
+    ckpt.close();
+    throw e;
+  }
+}
