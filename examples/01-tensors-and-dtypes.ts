@@ -27,12 +27,13 @@ for (const v of [0.1, 1 / 3, 65504, 70000, 1e-8, 3.14159265]) {
 
 // 3. Relative rounding error on typical weights (normal, std 0.02).
 const w = randNormal([4096], seededRng(1), 0.02);
+const wv = w.data as Float32Array;
 for (const dtype of ["float16", "bfloat16"] as const) {
   const back = w.to(dtype).toFloat32();
   let worst = 0;
-  for (let i = 0; i < w.size; i++) worst = Math.max(worst, Math.abs(back[i] - w.data[i] as number) / Math.abs(w.data[i] as number));
+  for (let i = 0; i < w.size; i++) worst = Math.max(worst, Math.abs(back[i] - wv[i]) / Math.abs(wv[i]));
   if (dtype === "float16") {
-    const tiny = Array.from(w.data as Float32Array).filter((v) => Math.abs(v) < 2 ** -14).length;
+    const tiny = Array.from(wv).filter((v) => Math.abs(v) < 2 ** -14).length;
     console.log(`float16  subnormal range |w| < 2^-14 = 6.1e-5 (fewer mantissa bits): ${tiny} of ${w.size} weights`);
   }
   console.log(`${dtype.padEnd(8)} max relative error on N(0, 0.02^2) weights: ${worst.toExponential(2)} (unit roundoff 2^-${dtype === "float16" ? 11 : 8} = ${(dtype === "float16" ? 2 ** -11 : 2 ** -8).toExponential(2)})`);
