@@ -17,7 +17,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Jimp, type JimpInstance, loadFont } from "jimp";
 import { SANS_14_BLACK } from "jimp/fonts";
 
@@ -150,7 +150,9 @@ function drawLine(img: JimpInstance, xa: number, ya: number, xb: number, yb: num
 }
 
 let fontPromise: ReturnType<typeof loadFont> | null = null;
-const font = () => (fontPromise ??= loadFont(SANS_14_BLACK));
+// Under Deno (the notebooks) jimp takes the web-worker path and `fetch`es the font, which needs a URL.
+const fontFile = "Deno" in globalThis ? pathToFileURL(SANS_14_BLACK).href : SANS_14_BLACK;
+const font = () => (fontPromise ??= loadFont(fontFile));
 
 /** The image with a text strip above it. */
 export async function titled(img: JimpInstance, title: string): Promise<JimpInstance> {
