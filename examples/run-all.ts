@@ -20,6 +20,13 @@ function fail(msg: string): never {
 }
 
 async function runAndCheck(lesson: Lesson): Promise<string[]> {
+  const t = Date.now();
+  const problems = await problemsOf(lesson);
+  console.log(`${problems.length ? "FAIL" : "ok  "} ${lesson.name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  return problems;
+}
+
+async function problemsOf(lesson: Lesson): Promise<string[]> {
   const missing = [lesson.doc, lesson.notebook].filter((p) => !existsSync(p)).map((p) => `missing ${rel(p)}`);
   if (missing.length) return missing;
   let expectations;
@@ -34,9 +41,7 @@ async function runAndCheck(lesson: Lesson): Promise<string[]> {
     const tail = (r.stderr || r.stdout).trimEnd().split("\n").slice(-15).join("\n      ");
     return [`${why}; last output:\n      ${tail}`];
   }
-  const problems = checkOutput(r.stdout, expectations, r.startedAt);
-  console.log(`${problems.length ? "FAIL" : "ok  "} ${lesson.name} (${(r.ms / 1000).toFixed(1)} s)`);
-  return problems;
+  return checkOutput(r.stdout, expectations, r.startedAt);
 }
 
 const failures: { lesson: Lesson; problems: string[] }[] = [];
@@ -50,7 +55,7 @@ const workers = Array.from({ length: Math.min(2, availableParallelism()) }, asyn
 const t0 = Date.now();
 await Promise.all(workers);
 for (const { lesson, problems } of failures.sort((a, b) => a.lesson.name.localeCompare(b.lesson.name))) {
-  console.error(`\n${rel(lesson.example)} (doc ${rel(lesson.doc)}):\n  - ${problems.join("\n  - ")}`);
+  console.log(`\n${rel(lesson.example)} (doc ${rel(lesson.doc)}):\n  - ${problems.join("\n  - ")}`);
 }
 console.log(`\nexamples: ${lessons.length - failures.length} passed, ${failures.length} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 process.exit(failures.length ? 1 : 0);
