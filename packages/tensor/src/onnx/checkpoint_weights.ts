@@ -81,8 +81,12 @@ export class CheckpointWeights {
     return b ? g.op("Add", [y, b]) : y;
   }
 
-  /** Session options that let ORT find the external files. */
+  /**
+   * Session options for a model's sessions: ORT finds the external files in `folder`, and the
+   * per-session memory arena is off unless asked for (a model has dozens of sessions; each arena
+   * would keep its largest run's buffers for good).
+   */
   sessionOptions(extra: SessionOptions = {}): SessionOptions {
-    return { ...extra, externalDataFolder: this.folder };
+    return { memoryArena: false, ...extra, externalDataFolder: this.folder };
   }
 }

@@ -1,0 +1,135 @@
+/**
+ * bench.ts — `pnpm bench`: PaliGemma 3B (random weights, real shape) on the ONNX CPU path.
+ *
+ * Measures, in one process:
+ *   machine   a large MatMul's GFLOP/s and an M=1 MatMul's GB/s (machine_limits.ts): the ceilings
+ *   load      PaliGemma.load(dir, { backend: "onnx" }): open, check, create + prepack every session
+ *   vision    SigLIP + projector for one image; time to first token = vision + prefill
+ *   decode    ms/token, median over --tokens steps (greedy, eos ignored), and the share of each step
+ *             spent outside session.run (masks, tables, cache appends, sampling, text decoding)
+ *   memory    peak RSS (process.resourceUsage().maxRSS) against the checkpoint's weight bytes
+ * and reports prefill GFLOP/s and decode weight-GB/s against the ceilings (costs.ts).
+ * Options: --json (one JSON object on stdout, progress on stderr), --tokens N (default 24),
+ * --runs N (default 2; the last is reported, the first warms up), --scaling (scaling.ts rows),
+ * --threads N, --linear fused|gemm, --no-limits, --seed N. The checkpoint (~11.7 GB float32) is
+ * written once under $PALIGEMMA_BENCH_CACHE or os.tmpdir()/paligemma-ts-bench/ and reused.
+ *
+ * Reference: DESIGN.md section 4; targets in docs (TTFT <= 8 s, decode <= 0.45 s/token, RSS <= 1.1x).
+ */
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { PaliGemmaTokenizer } from "@paligemma-ts/processor";
+import { type LinearKind, Tensor, releaseAllSessions, seededRng } from "@paligemma-ts/tensor";
+import { type OnnxDecoderBackend, PaliGemma, loadOnnxBackends, loadPaliGemmaConfig } from "../src/index.ts";
+import { decodeWeightBytes, prefillFlops, visionFlops } from "./costs.ts";
+import { machineLimits } from "./machine_limits.ts";
+import { randomPaliGemma3b } from "./random_checkpoint.ts";
+import { imageSizeRow, scalingRows } from "./scaling.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    tokens: { type: "string", default: "24" },
+    runs: { type: "string", default: "2" },
+    scaling: { type: "boolean", default: false },
+    threads: { type: "string" },
+    linear: { type: "string", default: "fused" },
+    "no-limits": { type: "boolean", default: false },
+    seed: { type: "string", default: "0" },
+    prompt: { type: "string", default: "caption en describe the picture in a few words" },
+  },
+});
+const log = (s: string) => (args.json ? process.stderr : process.stdout).write(`${s}\n`);
+const GB = 1e9;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const rss = () => process.memoryUsage().rss;
+const maxRss = () => process.resourceUsage().maxRSS * 1024;
+
+const threads = args.threads ? Number(args.threads) : undefined;
+if (threads) process.env.PALIGEMMA_THREADS = String(threads);
+const tokenizer = fileURLToPath(new URL("../../../fixtures/paligemma-tiny/tokenizer.model", import.meta.url));
+const ckpt = randomPaliGemma3b({ seed: Number(args.seed), tokenizer, log });
+log(`checkpoint: ${ckpt.dir} (${(ckpt.bytes / GB).toFixed(2)} GB float32, ${ckpt.reused ? "reused from cache" : "generated now"})`);
+
+const limits = args["no-limits"] ? null : await machineLimits(2048, 16384, threads);
+if (limits) {
+  log(`machine: MatMul ${limits.shape}: ${limits.compute.best.toFixed(0)} GFLOP/s best (${limits.compute.median.toFixed(0)} median), M=1 ${limits.memory.best.toFixed(1)} GB/s best (${limits.memory.median.toFixed(1)} median)`);
+}
+global.gc?.();
+const rssBeforeLoad = rss();
+
+/** What PaliGemma.load(dir, { backend: "onnx" }) does, with the bench's linear kind and threads. */
+async function load(dir: string): Promise<PaliGemma> {
+  const config = loadPaliGemmaConfig(dir);
+  const tok = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
+  const { vision, decoder } = await loadOnnxBackends(dir, config, { linear: args.linear as LinearKind, threads });
+  return PaliGemma.fromBackends(config, tok, vision, decoder);
+}
+
+let t = performance.now();
+const model = await load(ckpt.dir);
+const loadMs = performance.now() - t;
+const rssAfterLoad = rss();
+log(`load: ${(loadMs / 1000).toFixed(1)} s, RSS ${(rssAfterLoad / GB).toFixed(2)} GB after load (peak so far ${(maxRss() / GB).toFixed(2)} GB)`);
+
+const c = model.config;
+const S = c.vision_config.image_size;
+const rng = seededRng(5);
+const pixels = new Tensor("float32", [1, 3, S, S], Float32Array.from({ length: 3 * S * S }, () => rng() * 2 - 1));
+const promptIds = model.promptIds(args.prompt).ids;
+const T = promptIds.length;
+const steps = Number(args.tokens);
+const decoder = (model.decoder as OnnxDecoderBackend).model;
+
+interface RunResult { visionMs: number; prefillMs: number; ttftMs: number; decodeMsPerToken: number; decodeOutsideOrtPct: number; stepsMs: number[] }
+async function run(): Promise<RunResult> {
+  const stamps: number[] = [];
+  let statsAtFirst = { ...decoder.stats };
+  const out = await model.generate({
+    images: pixels, prompts: [args.prompt], maxNewTokens: steps, ignoreEos: true,
+    onToken: () => {
+      stamps.push(performance.now());
+      if (stamps.length === 1) statsAtFirst = { ...decoder.stats };
+    },
+  });
+  const stepsMs = stamps.slice(1).map((s, i) => s - stamps[i]);
+  const wall = stamps[stamps.length - 1] - stamps[0];
+  const inOrt = decoder.stats.sessionMs - statsAtFirst.sessionMs;
+  const tm = out.timings;
+  return { visionMs: tm.visionMs, prefillMs: tm.prefillMs, ttftMs: tm.visionMs + tm.prefillMs, decodeMsPerToken: median(stepsMs), decodeOutsideOrtPct: (100 * (wall - inOrt)) / wall, stepsMs };
+}
+
+let r: RunResult | undefined;
+for (let i = 0; i < Number(args.runs); i++) {
+  r = await run();
+  log(`run ${i + 1}: vision ${r.visionMs.toFixed(0)} ms, prefill (${T} tokens) ${r.prefillMs.toFixed(0)} ms, TTFT ${(r.ttftMs / 1000).toFixed(2)} s, decode ${r.decodeMsPerToken.toFixed(0)} ms/token (median of ${r.stepsMs.length}), outside ORT ${r.decodeOutsideOrtPct.toFixed(1)}%, RSS ${(rss() / GB).toFixed(2)} GB (peak ${(maxRss() / GB).toFixed(2)})`);
+}
+const res = r!;
+const vGflops = visionFlops(c) / res.visionMs / 1e6;
+const pGflops = prefillFlops(c, T) / res.prefillMs / 1e6;
+const dGBs = decodeWeightBytes(c) / res.decodeMsPerToken / 1e6;
+const peak = maxRss();
+log(`vision ${(visionFlops(c) / GB).toFixed(0)} GFLOP -> ${vGflops.toFixed(0)} GFLOP/s; prefill ${(prefillFlops(c, T) / GB).toFixed(0)} GFLOP -> ${pGflops.toFixed(0)} GFLOP/s` +
+  (limits ? ` (${((100 * pGflops) / limits.compute.best).toFixed(0)}% of the MatMul ceiling)` : ""));
+log(`decode reads ${(decodeWeightBytes(c) / GB).toFixed(2)} GB of weights per token -> ${dGBs.toFixed(1)} GB/s` + (limits ? ` (${((100 * dGBs) / limits.memory.best).toFixed(0)}% of the M=1 ceiling)` : ""));
+log(`peak RSS ${(peak / GB).toFixed(2)} GB = ${(peak / ckpt.bytes).toFixed(3)}x the weights (${(ckpt.bytes / GB).toFixed(2)} GB)`);
+
+const scaling = args.scaling ? await scalingRows(model, pixels, log) : undefined;
+await model.dispose();
+await releaseAllSessions();
+const image448 = args.scaling ? await imageSizeRow((size) => load(randomPaliGemma3b({ imageSize: size, seed: Number(args.seed), tokenizer, log }).dir), args.prompt, log) : undefined;
+
+if (args.json) {
+  console.log(JSON.stringify({
+    checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
+    threads: threads ?? null,
+    machine: limits,
+    loadMs, rssBeforeLoad, rssAfterLoad,
+    promptTokens: T, decodeTokens: steps,
+    visionMs: res.visionMs, prefillMs: res.prefillMs, ttftMs: res.ttftMs,
+    decodeMsPerToken: res.decodeMsPerToken, decodeStepsMs: res.stepsMs, decodeOutsideOrtPct: res.decodeOutsideOrtPct,
+    visionGflops: vGflops, prefillGflops: pGflops, decodeGBs: dGBs,
+    peakRss: peak, peakRssOverWeights: peak / ckpt.bytes,
+    scaling: scaling ? { ...scaling, image448 } : undefined,
+  }));
+}

@@ -1,0 +1,45 @@
+/**
+ * costs.ts — how much work each phase of PaliGemma is, from the config alone.
+ *
+ * Teaches: back-of-the-envelope numbers that turn timings into utilization.
+ *   Linear [in -> out] over M rows:   2 * M * in * out FLOPs, and in * out * 4 bytes of float32 weight
+ *   Attention over Tq queries, Tk keys, Hq heads of width D:   4 * Tq * Tk * Hq * D FLOPs (scores + mix)
+ *   vision  = patch conv + 27 blocks (q,k,v,o, fc1, fc2, attention) + projector, over N patches
+ *   prefill = 18 layers (q, k, v, o, gate, up, down, attention) over T tokens + LM head for ONE row
+ *   decode  = reads every decoder weight once per token: layers + the tied head (V x H): the bytes
+ * Norms, RoPE, softmax and GELU are O(T * width): left out (< 1%).
+ *
+ * Reference: Kaplan et al., "Scaling Laws" (2*N FLOPs per token per parameter); Pope et al.,
+ * "Efficiently Scaling Transformer Inference" (decode is memory-bound).
+ */
+import type { PaliGemmaConfig } from "../src/index.ts";
+
+/** FLOPs of the vision tower + projector for one image. */
+export function visionFlops(c: PaliGemmaConfig): number {
+  const v = c.vision_config;
+  const N = c.num_image_tokens;
+  const D = v.hidden_size;
+  const perLayer = 2 * N * (4 * D * D + 2 * D * v.intermediate_size) + 4 * N * N * D;
+  return 2 * N * D * v.num_channels * v.patch_size ** 2 + v.num_hidden_layers * perLayer + 2 * N * D * c.text_config.hidden_size;
+}
+
+/** Weight elements of one decoder layer's linear layers. */
+export function decoderLayerParams(c: PaliGemmaConfig): number {
+  const t = c.text_config;
+  const q = t.num_attention_heads * t.head_dim;
+  const kv = t.num_key_value_heads * t.head_dim;
+  return t.hidden_size * (2 * q + 2 * kv) + 3 * t.hidden_size * t.intermediate_size;
+}
+
+/** FLOPs of a prefill of T tokens (prefix-LM: every query sees up to T keys) + one row of logits. */
+export function prefillFlops(c: PaliGemmaConfig, T: number): number {
+  const t = c.text_config;
+  const layer = 2 * T * decoderLayerParams(c) + 4 * T * T * t.num_attention_heads * t.head_dim;
+  return t.num_hidden_layers * layer + 2 * t.vocab_size * t.hidden_size;
+}
+
+/** Weight bytes one decode step must read (float32): every layer + the tied LM head. */
+export function decodeWeightBytes(c: PaliGemmaConfig, bytesPerWeight = 4): number {
+  const t = c.text_config;
+  return (t.num_hidden_layers * decoderLayerParams(c) + t.vocab_size * t.hidden_size) * bytesPerWeight;
+}
