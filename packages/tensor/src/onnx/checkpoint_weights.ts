@@ -22,6 +22,7 @@
  * (onnxruntime/core/graph/contrib_ops/contrib_defs.cc); https://onnx.ai/onnx/operators/onnx__Gemm.html
  * Leaves out: quantized weights (see packages/gemma for MatMulNBits), on-disk caching of conversions.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArgumentError } from "../errors.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
@@ -44,7 +45,9 @@ export class CheckpointWeights {
     readonly checkpoint: Checkpoint,
     options: CheckpointWeightsOptions = {},
   ) {
-    const folders = new Set(checkpoint.files.map((f) => path.dirname(path.resolve(f.path))));
+    // Real paths: ORT refuses external data that resolves outside its folder, and a Hugging Face
+    // snapshot's model.safetensors is a symlink into ../../blobs/.
+    const folders = new Set(checkpoint.files.map((f) => path.dirname(fs.realpathSync(f.path))));
     if (folders.size !== 1) throw new ArgumentError(`CheckpointWeights: shards of ${checkpoint.path} live in ${folders.size} folders; external data needs one`);
     this.folder = [...folders][0];
     this.linearKind = options.linear ?? "fused";
@@ -59,7 +62,7 @@ export class CheckpointWeights {
   tensor(g: Graph, name: string): Value {
     const info = this.checkpoint.info(name);
     if (info.dtype === "float32") {
-      const location = path.relative(this.folder, path.resolve(info.file));
+      const location = path.relative(this.folder, fs.realpathSync(info.file));
       return g.externalInitializer(name, "float32", info.shape, { location, offset: info.byteOffset, length: info.byteLength });
     }
     return g.initializer(name, this.checkpoint.read(name).to("float32"));
