@@ -23,4 +23,4 @@ export { BackendUnavailableError, type BackendName, type DeviceName, type Decode
 export { ReferenceVisionBackend, ReferenceDecoderBackend } from "./reference_backend.ts";
 export { decodeLoop, emptyTimings, type DecodeLoopOptions, type GenerationTimings, type LoopEvent } from "./generate.ts";
 export { PaliGemma, type LoadOptions, type GenerateRequest, type GenerateResult, type TokenEvent } from "./paligemma.ts";
-export { OnnxVisionBackend, OnnxDecoderBackend, loadOnnxBackends, projectorGraph, type OnnxBackendOptions } from "./onnx_backend.ts";
+export { OnnxVisionBackend, OnnxDecoderBackend, loadOnnxBackends, projectorGraph, type OnnxBackendOptions, type WeightDType } from "./onnx_backend.ts";

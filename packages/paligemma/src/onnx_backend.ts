@@ -12,14 +12,18 @@
  * The checkpoint is checked against the config first (missing/unexpected/shape problems, all at once).
  *
  * Reference: reference_backend.ts (same contracts); DESIGN.md section 4 (why sessions look like this).
- * Leaves out: quantized weights, on-disk caching of converted weights, worker threads.
+ * `dtype: "int8" | "int4"` quantizes the decoder's linear weights (and the tied LM head) once into a
+ * disk cache and runs them through MatMulNBits; embedding rows are still read exactly from the file.
+ * Leaves out: quantizing the vision tower, on-disk caching of bf16 -> f32 conversions, worker threads.
  */
 import { GemmaOnnx } from "@paligemma-ts/gemma";
 import { SiglipOnnx } from "@paligemma-ts/siglip";
-import { Checkpoint, CheckpointWeights, Graph, type LinearKind, type OnnxSession, type SessionOptions, type Tensor, createSession } from "@paligemma-ts/tensor";
+import { ArgumentError, Checkpoint, CheckpointWeights, Graph, type LinearKind, type OnnxSession, type QuantBits, type SessionOptions, type Tensor, createSession } from "@paligemma-ts/tensor";
 import type { DecoderBackend, DecoderInput, Trace, VisionBackend } from "./backends.ts";
 import type { PaliGemmaConfig } from "./config.ts";
 import { CheckpointError, type LoadProgress, checkCheckpoint, detectLayout } from "./load.ts";
+
+export type WeightDType = "f32" | "int8" | "int4";
 
 export interface OnnxBackendOptions {
   device?: "cpu" | "cuda";
@@ -27,6 +31,14 @@ export interface OnnxBackendOptions {
   threads?: number;
   /** How linear layers read W^T (default "fused"). */
   linear?: LinearKind;
+  /**
+   * Decoder weights: "f32" (default, in place), or weight-only "int8" / "int4" MatMulNBits (block 128,
+   * accuracy_level 4) for every decoder linear layer and the tied LM head, quantized once into a disk
+   * cache. The vision tower and projector stay float32.
+   */
+  dtype?: WeightDType;
+  /** Root of the quantized-weight cache (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts). */
+  cacheRoot?: string;
   onProgress?: (e: LoadProgress) => void;
 }
 
@@ -94,10 +106,14 @@ export async function loadOnnxBackends(dir: string, config: PaliGemmaConfig, opt
     const problems = checkCheckpoint(ckpt, config, layout);
     if (problems.length > 0) throw new CheckpointError(dir, problems);
     const w = new CheckpointWeights(ckpt, { linear: options.linear });
+    const dtype = options.dtype ?? "f32";
+    if (!["f32", "int8", "int4"].includes(dtype)) throw new ArgumentError(`loadOnnxBackends: dtype must be "f32", "int8" or "int4", got ${JSON.stringify(dtype)}`);
+    const quantize = dtype === "f32" ? undefined : { bits: (dtype === "int8" ? 8 : 4) as QuantBits, cacheRoot: options.cacheRoot };
+    const textWeights = quantize ? new CheckpointWeights(ckpt, { linear: options.linear, quantize }) : w;
     const session: SessionOptions = { device: options.device, threads: options.threads };
     const total = config.text_config.num_hidden_layers + 1 + config.vision_config.num_hidden_layers + 3;
     const progress = (loaded: number, name: string) => options.onProgress?.({ stage: "weights", loaded, total, name });
-    const text = await GemmaOnnx.create(config.text_config, w, session, layout.text, (done) => progress(done, "language_model"));
+    const text = await GemmaOnnx.create(config.text_config, textWeights, session, layout.text, (done) => progress(done, "language_model"));
     const tower = await SiglipOnnx.create(config.vision_config, w, session, layout.vision);
     progress(total - 1, "vision_tower");
     const projector = await createSession(projectorGraph(config, w, layout.projector), w.sessionOptions(session));

@@ -20,12 +20,14 @@ import { type GenerationTimings, decodeLoop, emptyTimings } from "./generate.ts"
 import { leftPadBatch, prefillMask } from "./inputs.ts";
 import { type LoadProgress, loadPaliGemmaWeights } from "./load.ts";
 import { mergeImageFeatures } from "./merge.ts";
-import { loadOnnxBackends } from "./onnx_backend.ts";
+import { type WeightDType, loadOnnxBackends } from "./onnx_backend.ts";
 import { ReferenceDecoderBackend, ReferenceVisionBackend } from "./reference_backend.ts";
 
 export interface LoadOptions {
   backend?: BackendName;
   device?: DeviceName;
+  /** ONNX backend only: decoder weights "f32" (default), "int8" or "int4" (see onnx_backend.ts). */
+  dtype?: WeightDType;
   onProgress?: (e: LoadProgress) => void;
 }
 
@@ -73,11 +75,12 @@ export class PaliGemma {
   static async load(dir: string, options: LoadOptions = {}): Promise<PaliGemma> {
     const backend = options.backend ?? "reference";
     if (backend !== "reference" && backend !== "onnx") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
+    if (backend === "reference" && (options.dtype ?? "f32") !== "f32") throw new ArgumentError(`PaliGemma.load: dtype "${options.dtype}" needs backend "onnx" (the reference backend is float32)`);
     if (backend === "reference" && (options.device ?? "cpu") !== "cpu") throw new BackendUnavailableError(`the reference backend runs on the CPU only (device "${options.device}" requested)`);
     const config = loadPaliGemmaConfig(dir);
     const tokenizer = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
     if (backend === "onnx") {
-      const { vision, decoder } = await loadOnnxBackends(dir, config, { device: options.device, onProgress: options.onProgress });
+      const { vision, decoder } = await loadOnnxBackends(dir, config, { device: options.device, dtype: options.dtype, onProgress: options.onProgress });
       return new PaliGemma(config, tokenizer, vision, decoder);
     }
     const weights = loadPaliGemmaWeights(dir, config, options.onProgress);

@@ -20,26 +20,47 @@
  *
  * References: https://onnx.ai/onnx/repo-docs/ExternalData.html ; ORT contrib op FusedMatMul
  * (onnxruntime/core/graph/contrib_ops/contrib_defs.cc); https://onnx.ai/onnx/operators/onnx__Gemm.html
- * Leaves out: quantized weights (see packages/gemma for MatMulNBits), on-disk caching of conversions.
+ * With `quantize`, every linear weight becomes int8/int4 MatMulNBits initializers (matmul_nbits.ts),
+ * computed once into a disk cache (quantized_weight_cache.ts) and referenced from there.
+ * Leaves out: on-disk caching of bf16 -> f32 conversions (they are embedded in the model).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArgumentError } from "../errors.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { type Graph, MS_DOMAIN, type Value } from "./graph.ts";
+import { type QuantBits, matMulNBits, quantizeBlockwise } from "./matmul_nbits.ts";
+import { QuantizedWeightCache, defaultCacheRoot } from "./quantized_weight_cache.ts";
 import type { SessionOptions } from "./session.ts";
 
 export type LinearKind = "fused" | "gemm";
 
+export interface QuantizeOptions {
+  bits: QuantBits;
+  /** Inputs per quantization block (default 128). */
+  blockSize?: number;
+  /** MatMulNBits accuracy_level (default 4: int8 activations, VNNI/AMX dot products). */
+  accuracyLevel?: number;
+  /** Disk cache root (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts); null = quantize in memory, embed. */
+  cacheRoot?: string | null;
+}
+
 export interface CheckpointWeightsOptions {
   /** How `linear` multiplies by W^T (default "fused"). */
   linear?: LinearKind;
+  /**
+   * Weight-only quantization of every `linear` weight (MatMulNBits). Other tensors (norm scales,
+   * biases) are then embedded as float32, so a session reads external data from one folder only:
+   * the quantized cache.
+   */
+  quantize?: QuantizeOptions;
 }
 
 export class CheckpointWeights {
   /** Folder every shard lives in: external `location`s are relative to it. */
   readonly folder: string;
   readonly linearKind: LinearKind;
+  readonly quantize?: Required<Omit<QuantizeOptions, "cacheRoot">> & { cache: QuantizedWeightCache | null };
 
   constructor(
     readonly checkpoint: Checkpoint,
@@ -51,17 +72,24 @@ export class CheckpointWeights {
     if (folders.size !== 1) throw new ArgumentError(`CheckpointWeights: shards of ${checkpoint.path} live in ${folders.size} folders; external data needs one`);
     this.folder = [...folders][0];
     this.linearKind = options.linear ?? "fused";
+    const q = options.quantize;
+    if (q) {
+      const blockSize = q.blockSize ?? 128;
+      const root = q.cacheRoot === undefined ? defaultCacheRoot() : q.cacheRoot;
+      const cache = root === null ? null : new QuantizedWeightCache(checkpoint, q.bits, blockSize, root);
+      this.quantize = { bits: q.bits, blockSize, accuracyLevel: q.accuracyLevel ?? 4, cache };
+    }
   }
 
   /** True when `name` is stored as float32 (so the graph references the file in place). */
   inPlace(name: string): boolean {
-    return this.checkpoint.info(name).dtype === "float32";
+    return !this.quantize && this.checkpoint.info(name).dtype === "float32";
   }
 
   /** The checkpoint tensor `name` as a float32 initializer of `g` (external when stored as float32). */
   tensor(g: Graph, name: string): Value {
     const info = this.checkpoint.info(name);
-    if (info.dtype === "float32") {
+    if (this.inPlace(name)) {
       const location = path.relative(this.folder, fs.realpathSync(info.file));
       return g.externalInitializer(name, "float32", info.shape, { location, offset: info.byteOffset, length: info.byteLength });
     }
@@ -71,8 +99,9 @@ export class CheckpointWeights {
   /** y = x W^T (+ b) with W [out, in] as stored: x [..., in] -> [..., out]. */
   linear(g: Graph, x: Value, weight: string, bias?: string | null): Value {
     const [out, inF] = this.checkpoint.info(weight).shape;
-    const w = this.tensor(g, weight); // [out, in]
     const b = bias ? this.tensor(g, bias) : null; // [out]
+    if (this.quantize) return matMulNBits(g, x, this.quantized(g, weight, out, inF), b, this.quantize.accuracyLevel); // [..., out]
+    const w = this.tensor(g, weight); // [out, in]
     if (this.linearKind === "gemm") {
       const x2 = g.op("Reshape", [x, g.constant([-1, inF], "int64", "flat_shape")]); // [N, in]
       const y2 = g.op("Gemm", [x2, w, b], { transB: 1 }); // [N, out]
@@ -84,12 +113,25 @@ export class CheckpointWeights {
     return b ? g.op("Add", [y, b]) : y;
   }
 
+  /** The MatMulNBits initializers of weight `name` [N, K]: from the disk cache, or quantized now. */
+  private quantized(g: Graph, name: string, N: number, K: number) {
+    const { bits, blockSize, cache } = this.quantize!;
+    const read = () => this.checkpoint.read(name).to("float32").data as Float32Array;
+    if (!cache) {
+      const q = quantizeBlockwise(read(), N, K, bits, blockSize);
+      return { N, K, bits, blockSize, packed: g.initializer(`${name}.packed`, q.packed), scales: g.initializer(`${name}.scales`, q.scales), zeroPoints: g.initializer(`${name}.zero_points`, q.zeroPoints) };
+    }
+    const c = cache.get(name, N, K, read);
+    const ext = (suffix: string, dtype: "uint8" | "float32", p: typeof c.packed) => g.externalInitializer(`${name}.${suffix}`, dtype, p.shape, { location: p.location, offset: p.offset, length: p.length });
+    return { N, K, bits, blockSize, packed: ext("packed", "uint8", c.packed), scales: ext("scales", "float32", c.scales), zeroPoints: ext("zero_points", "uint8", c.zeroPoints) };
+  }
+
   /**
    * Session options for a model's sessions: ORT finds the external files in `folder`, and the
    * per-session memory arena is off unless asked for (a model has dozens of sessions; each arena
    * would keep its largest run's buffers for good).
    */
   sessionOptions(extra: SessionOptions = {}): SessionOptions {
-    return { memoryArena: false, ...extra, externalDataFolder: this.folder };
+    return { memoryArena: false, ...extra, externalDataFolder: this.quantize?.cache?.dir ?? this.folder };
   }
 }

@@ -14,4 +14,6 @@ export * from "./kernel_names.ts";
 export * from "./backend.ts";
 export * from "./onnx_backend.ts";
 export * from "./checkpoint_weights.ts";
+export * from "./matmul_nbits.ts";
+export * from "./quantized_weight_cache.ts";
 export * as onnxOps from "./ops/index.ts";
