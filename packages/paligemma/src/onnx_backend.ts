@@ -37,8 +37,10 @@ export interface OnnxBackendOptions {
    * cache. The vision tower and projector stay float32.
    */
   dtype?: WeightDType;
-  /** Root of the quantized-weight cache (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts). */
+  /** Root of the disk cache for converted (bf16) and quantized weights (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts). */
   cacheRoot?: string;
+  /** Let ORT prepack float32 weights (default false: they stay memory-mapped; see CheckpointWeights). */
+  prepack?: boolean;
   onProgress?: (e: LoadProgress) => void;
 }
 
@@ -105,11 +107,11 @@ export async function loadOnnxBackends(dir: string, config: PaliGemmaConfig, opt
     options.onProgress?.({ stage: "check", loaded: 0, total: 1 });
     const problems = checkCheckpoint(ckpt, config, layout);
     if (problems.length > 0) throw new CheckpointError(dir, problems);
-    const w = new CheckpointWeights(ckpt, { linear: options.linear });
+    const base = { linear: options.linear, cacheRoot: options.cacheRoot, prepack: options.prepack };
+    const w = new CheckpointWeights(ckpt, base);
     const dtype = options.dtype ?? "f32";
     if (!["f32", "int8", "int4"].includes(dtype)) throw new ArgumentError(`loadOnnxBackends: dtype must be "f32", "int8" or "int4", got ${JSON.stringify(dtype)}`);
-    const quantize = dtype === "f32" ? undefined : { bits: (dtype === "int8" ? 8 : 4) as QuantBits, cacheRoot: options.cacheRoot };
-    const textWeights = quantize ? new CheckpointWeights(ckpt, { linear: options.linear, quantize }) : w;
+    const textWeights = dtype === "f32" ? w : new CheckpointWeights(ckpt, { ...base, prepack: true, quantize: { bits: (dtype === "int8" ? 8 : 4) as QuantBits } });
     const session: SessionOptions = { device: options.device, threads: options.threads };
     const total = config.text_config.num_hidden_layers + 1 + config.vision_config.num_hidden_layers + 3;
     const progress = (loaded: number, name: string) => options.onProgress?.({ stage: "weights", loaded, total, name });

@@ -53,12 +53,13 @@ describe("quantized-weight disk cache", () => {
   it("is written once and reused (files untouched by a second load)", async () => {
     const name = "paligemma-tiny";
     const base = await PaliGemma.load(fixtureDir(name), { backend: "onnx" });
-    const first = await loadOnnxBackends(fixtureDir(name), base.config, { dtype: "int4", cacheRoot });
-    const dir = join(cacheRoot, "quantized", readdirSync(join(cacheRoot, "quantized"))[0]);
-    const files = readdirSync(dir).filter((f) => f.endsWith(".int4.safetensors"));
+    const own = join(cacheRoot, "reuse"); // a fresh root: the tests above filled theirs
+    const first = await loadOnnxBackends(fixtureDir(name), base.config, { dtype: "int4", cacheRoot: own });
+    const dir = join(own, "weights", readdirSync(join(own, "weights"))[0]);
+    const files = readdirSync(dir).filter((f) => f.endsWith(".int4b128.safetensors"));
     expect(files.length).toBe(2 * 7 + 1); // 2 layers x (q, k, v, o, gate, up, down) + the tied LM head
     const mtimes = files.map((f) => statSync(join(dir, f)).mtimeMs);
-    const second = await loadOnnxBackends(fixtureDir(name), base.config, { dtype: "int4", cacheRoot });
+    const second = await loadOnnxBackends(fixtureDir(name), base.config, { dtype: "int4", cacheRoot: own });
     expect(files.map((f) => statSync(join(dir, f)).mtimeMs)).toEqual(mtimes);
     for (const b of [first, second]) await Promise.all([b.vision.dispose(), b.decoder.dispose()]);
     await base.dispose();

@@ -5,24 +5,28 @@
  * .safetensors file is already exactly what ONNX wants (raw little-endian floats), so a graph can
  * name it as an *external-data initializer*: { location: file name, offset, length } relative to the
  * checkpoint folder, which ORT opens itself (`model_external_initializers_file_folder_path`):
- *   float32 in the file    -> externalInitializer(location = "model.safetensors", offset, length)
- *   bfloat16 / float16     -> converted to float32 once, embedded in the model (ORT's CPU kernels
- *                             have no bf16 MatMul; the JS API has no bf16 tensor type)
- * Nothing is read into JS for float32 checkpoints; ORT maps the file and, with prepacking on (the
- * default), repacks each MatMul weight into its own blocked layout at session creation and then drops
- * the mapping, so the process holds one copy of each weight (measured: DESIGN.md section 4 and
- * packages/paligemma/bench/README.md).
+ *   float32 checkpoint      -> externalInitializer into the .safetensors itself (nothing read into JS)
+ *   bf16 / f16 tensors      -> widened to float32 once (ORT's CPU kernels have no bf16 MatMul) and
+ *                              written to a disk cache (weight_cache.ts) that sessions reference;
+ *                              small ones (< 1 MiB) are embedded in the model instead
+ *   quantize: int8 / int4   -> every `linear` weight becomes MatMulNBits initializers (matmul_nbits.ts),
+ *                              also computed once into the disk cache
+ * ORT needs all of a session's external files in one folder: the checkpoint's, or the cache's (then
+ * every large tensor of that session comes from the cache).
+ *
+ * Prepacking (ORT repacking a MatMul weight into its blocked layout at session creation) is OFF for
+ * float32: the weights then stay memory-mapped from the file (session creation ~6 ms instead of
+ * ~0.6 s per Gemma 2B layer, no second copy, shared with the page cache), and FusedMatMul runs as
+ * fast (measured: a Gemma 2B layer, T=1 34.3 vs 34.4 ms, T=276 485 vs 479 ms). MatMulNBits needs
+ * prepacking (without it: 142-208 ms instead of 1.3-3.7 ms at M=1), so quantized sessions keep it.
  *
  * Linear layers keep PyTorch's [out, in] layout: y = x W^T + b is ONE node that reads W transposed
  *   "fused"  com.microsoft FusedMatMul(x, W, transB=1) (+ Add b)  any rank of x (default)
  *   "gemm"   Gemm(x2d, W, b, transB=1) around a Reshape pair      2-D only, bias fused
- * so no Transpose node materializes a transposed copy of an external weight at session creation.
+ * so no Transpose node materializes a transposed copy of a mapped weight at session creation.
  *
  * References: https://onnx.ai/onnx/repo-docs/ExternalData.html ; ORT contrib op FusedMatMul
  * (onnxruntime/core/graph/contrib_ops/contrib_defs.cc); https://onnx.ai/onnx/operators/onnx__Gemm.html
- * With `quantize`, every linear weight becomes int8/int4 MatMulNBits initializers (matmul_nbits.ts),
- * computed once into a disk cache (quantized_weight_cache.ts) and referenced from there.
- * Leaves out: on-disk caching of bf16 -> f32 conversions (they are embedded in the model).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -30,8 +34,8 @@ import { ArgumentError } from "../errors.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { type Graph, MS_DOMAIN, type Value } from "./graph.ts";
 import { type QuantBits, matMulNBits, quantizeBlockwise } from "./matmul_nbits.ts";
-import { QuantizedWeightCache, defaultCacheRoot } from "./quantized_weight_cache.ts";
 import type { SessionOptions } from "./session.ts";
+import { type CachedPart, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
 
 export type LinearKind = "fused" | "gemm";
 
@@ -41,26 +45,30 @@ export interface QuantizeOptions {
   blockSize?: number;
   /** MatMulNBits accuracy_level (default 4: int8 activations, VNNI/AMX dot products). */
   accuracyLevel?: number;
-  /** Disk cache root (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts); null = quantize in memory, embed. */
-  cacheRoot?: string | null;
 }
 
 export interface CheckpointWeightsOptions {
   /** How `linear` multiplies by W^T (default "fused"). */
   linear?: LinearKind;
-  /**
-   * Weight-only quantization of every `linear` weight (MatMulNBits). Other tensors (norm scales,
-   * biases) are then embedded as float32, so a session reads external data from one folder only:
-   * the quantized cache.
-   */
+  /** Weight-only quantization of every `linear` weight (MatMulNBits); other tensors stay float32. */
   quantize?: QuantizeOptions;
+  /** Disk cache root (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts); null = no disk cache, embed. */
+  cacheRoot?: string | null;
+  /** Tensors smaller than this as float32 are embedded in the model rather than cached (default 1 MiB). */
+  embedBelowBytes?: number;
+  /** Let ORT prepack weights (default: only for quantized weights; see the header). */
+  prepack?: boolean;
 }
 
 export class CheckpointWeights {
-  /** Folder every shard lives in: external `location`s are relative to it. */
+  /** Folder every shard lives in (real path). */
   readonly folder: string;
   readonly linearKind: LinearKind;
-  readonly quantize?: Required<Omit<QuantizeOptions, "cacheRoot">> & { cache: QuantizedWeightCache | null };
+  readonly quantize?: Required<QuantizeOptions>;
+  /** The disk cache, when some tensor must be transformed (bf16, quantized) and caching is on. */
+  readonly cache: WeightCache | null;
+  private readonly embedBelow: number;
+  private readonly prepack: boolean;
 
   constructor(
     readonly checkpoint: Checkpoint,
@@ -73,26 +81,31 @@ export class CheckpointWeights {
     this.folder = [...folders][0];
     this.linearKind = options.linear ?? "fused";
     const q = options.quantize;
-    if (q) {
-      const blockSize = q.blockSize ?? 128;
-      const root = q.cacheRoot === undefined ? defaultCacheRoot() : q.cacheRoot;
-      const cache = root === null ? null : new QuantizedWeightCache(checkpoint, q.bits, blockSize, root);
-      this.quantize = { bits: q.bits, blockSize, accuracyLevel: q.accuracyLevel ?? 4, cache };
-    }
+    if (q) this.quantize = { bits: q.bits, blockSize: q.blockSize ?? 128, accuracyLevel: q.accuracyLevel ?? 4 };
+    this.embedBelow = options.embedBelowBytes ?? 1 << 20;
+    this.prepack = options.prepack ?? !!q;
+    const converts = checkpoint.names().some((n) => {
+      const i = checkpoint.info(n);
+      return i.dtype !== "float32" && (i.byteLength / 2) * 4 >= this.embedBelow;
+    });
+    const root = options.cacheRoot === undefined ? defaultCacheRoot() : options.cacheRoot;
+    this.cache = (q || converts) && root !== null ? new WeightCache(checkpoint, root) : null;
   }
 
-  /** True when `name` is stored as float32 (so the graph references the file in place). */
+  /** True when `name` is referenced straight from the checkpoint file. */
   inPlace(name: string): boolean {
-    return !this.quantize && this.checkpoint.info(name).dtype === "float32";
+    return !this.cache && !this.quantize && this.checkpoint.info(name).dtype === "float32";
   }
 
-  /** The checkpoint tensor `name` as a float32 initializer of `g` (external when stored as float32). */
+  /** The checkpoint tensor `name` as a float32 initializer of `g` (see the header for where it lives). */
   tensor(g: Graph, name: string): Value {
     const info = this.checkpoint.info(name);
     if (this.inPlace(name)) {
       const location = path.relative(this.folder, fs.realpathSync(info.file));
       return g.externalInitializer(name, "float32", info.shape, { location, offset: info.byteOffset, length: info.byteLength });
     }
+    const f32Bytes = (info.byteLength / (info.dtype === "float32" ? 4 : 2)) * 4;
+    if (this.cache && f32Bytes >= this.embedBelow) return this.external(g, name, this.cache.float32(name, info.shape, () => this.readF32(name)), "float32");
     return g.initializer(name, this.checkpoint.read(name).to("float32"));
   }
 
@@ -113,25 +126,37 @@ export class CheckpointWeights {
     return b ? g.op("Add", [y, b]) : y;
   }
 
-  /** The MatMulNBits initializers of weight `name` [N, K]: from the disk cache, or quantized now. */
-  private quantized(g: Graph, name: string, N: number, K: number) {
-    const { bits, blockSize, cache } = this.quantize!;
-    const read = () => this.checkpoint.read(name).to("float32").data as Float32Array;
-    if (!cache) {
-      const q = quantizeBlockwise(read(), N, K, bits, blockSize);
-      return { N, K, bits, blockSize, packed: g.initializer(`${name}.packed`, q.packed), scales: g.initializer(`${name}.scales`, q.scales), zeroPoints: g.initializer(`${name}.zero_points`, q.zeroPoints) };
-    }
-    const c = cache.get(name, N, K, read);
-    const ext = (suffix: string, dtype: "uint8" | "float32", p: typeof c.packed) => g.externalInitializer(`${name}.${suffix}`, dtype, p.shape, { location: p.location, offset: p.offset, length: p.length });
-    return { N, K, bits, blockSize, packed: ext("packed", "uint8", c.packed), scales: ext("scales", "float32", c.scales), zeroPoints: ext("zero_points", "uint8", c.zeroPoints) };
-  }
-
   /**
-   * Session options for a model's sessions: ORT finds the external files in `folder`, and the
-   * per-session memory arena is off unless asked for (a model has dozens of sessions; each arena
-   * would keep its largest run's buffers for good).
+   * Session options for a model's sessions: ORT finds the external files in the checkpoint's or the
+   * cache's folder; the per-session memory arena is off (a model has dozens of sessions and each
+   * arena would keep its largest run's buffers for good); prepacking as described in the header.
    */
   sessionOptions(extra: SessionOptions = {}): SessionOptions {
-    return { memoryArena: false, ...extra, externalDataFolder: this.quantize?.cache?.dir ?? this.folder };
+    return { memoryArena: false, disablePrepacking: !this.prepack, ...extra, externalDataFolder: this.cache?.dir ?? this.folder };
+  }
+
+  private readF32(name: string): Float32Array {
+    return this.checkpoint.read(name).to("float32").data as Float32Array;
+  }
+
+  private external(g: Graph, name: string, p: CachedPart, dtype: "float32" | "uint8"): Value {
+    return g.externalInitializer(name, dtype, p.shape, { location: p.location, offset: p.offset, length: p.length });
+  }
+
+  /** The MatMulNBits initializers of weight `name` [N, K]: from the disk cache, or quantized now. */
+  private quantized(g: Graph, name: string, N: number, K: number) {
+    const { bits, blockSize } = this.quantize!;
+    if (!this.cache) {
+      const q = quantizeBlockwise(this.readF32(name), N, K, bits, blockSize);
+      return { N, K, bits, blockSize, packed: g.initializer(`${name}.packed`, q.packed), scales: g.initializer(`${name}.scales`, q.scales), zeroPoints: g.initializer(`${name}.zero_points`, q.zeroPoints) };
+    }
+    const c = this.cache.quantized(name, N, K, bits, blockSize, () => this.readF32(name));
+    return {
+      N, K, bits, blockSize,
+      packed: this.external(g, `${name}.packed`, c.packed, "uint8"),
+      scales: this.external(g, `${name}.scales`, c.scales, "float32"),
+      zeroPoints: this.external(g, `${name}.zero_points`, c.zeroPoints, "uint8"),
+    };
   }
 }
+
