@@ -52,7 +52,7 @@ function addInputOptions(cmd: Command): Command {
 function addRuntimeOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--device <device>", "where ONNX sessions run (default: $PALIGEMMA_DEVICE or cpu)").choices(["cpu", "cuda"]))
-    .addOption(new Option("--backend <backend>", "kernels: onnx (fast) or reference (plain TypeScript)").choices(["onnx", "reference"]))
+    .addOption(new Option("--backend <backend>", "kernels: onnx (fast) or reference (plain TypeScript, the spec)").choices(["onnx", "reference"]).default("onnx"))
     .option("--json", "print exactly one JSON object on stdout (no progress bar)");
 }
 

@@ -23,11 +23,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { drawDetections, loadImage, parseDetections, saveImage, type RgbImage } from "@paligemma-ts/processor";
-import type { PaliGemma } from "@paligemma-ts/paligemma";
-import { CliUsageError } from "../errors.ts";
 import { requireInputFile, requireModelDir } from "../input_paths.ts";
 import { loadModel, type ModelOptions } from "../load_model.ts";
 import { samplingFromOptions } from "../option_values.ts";
+import { checkPromptFits } from "../prompt_fits.ts";
 import { TextStreamer } from "../text_streamer.ts";
 import type { CliIO } from "../main.ts";
 
@@ -56,9 +55,8 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
   requireModelDir(opts.model);
   requireInputFile(opts.image, "--image");
   const image = await loadImage(opts.image); // before the model: a bad image fails in milliseconds
+  await checkPromptFits(opts.model, { prefix: opts.prompt, newTokens: opts.maxNewTokens }); // before the weights, too
   const { model, loadMs } = await loadModel(opts, io);
-
-  checkPromptFits(model, opts);
 
   // Stream the same text `texts` holds: special tokens (<eos>, <pad>) decode to "", <loc>/<seg> stay.
   const streamer = opts.stream ? new TextStreamer((ids) => model.tokenizer.decode(ids, { skipSpecialTokens: true })) : undefined;
@@ -93,20 +91,6 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
   if (opts.draw) await drawBoxes(image, out.text, opts.draw, io);
   if (!opts.json) io.stderr.write(`${timingLine(out)}\n`);
   return out;
-}
-
-/**
- * The prompt plus the new tokens must fit the model's positions (RoPE was trained up to
- * text_config.max_position_embeddings, 8192 for PaliGemma); say so before running a huge prefill.
- */
-function checkPromptFits(model: PaliGemma, opts: GenerateOptions): void {
-  const promptTokens = model.promptIds(opts.prompt).ids.length;
-  const maxPositions = model.config.text_config.max_position_embeddings;
-  if (promptTokens + opts.maxNewTokens > maxPositions) {
-    throw new CliUsageError(
-      `prompt too long for the model: ${promptTokens} input tokens (${model.config.num_image_tokens} image tokens + prompt) + --max-new-tokens ${opts.maxNewTokens} > max_position_embeddings ${maxPositions} (${opts.model}/config.json)`,
-    );
-  }
 }
 
 /** Parse the answer's boxes (pixels of the original photo), draw them, save a PNG. */

@@ -22,6 +22,7 @@
 import { loadImage } from "@paligemma-ts/processor";
 import { requireInputFile, requireModelDir } from "../input_paths.ts";
 import { loadModel, type ModelOptions } from "../load_model.ts";
+import { checkPromptFits } from "../prompt_fits.ts";
 import type { CliIO } from "../main.ts";
 
 export interface ScoreOptions extends ModelOptions {
@@ -41,6 +42,7 @@ export async function runScore(opts: ScoreOptions, io: CliIO): Promise<ScoreJson
   requireModelDir(opts.model);
   requireInputFile(opts.image, "--image");
   const image = await loadImage(opts.image);
+  await checkPromptFits(opts.model, { prefix: opts.prefix, suffix: opts.suffix, newTokens: 0 });
   const { model, loadMs } = await loadModel(opts, io);
 
   const t0 = performance.now();
