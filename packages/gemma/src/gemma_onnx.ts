@@ -7,7 +7,8 @@
  *   cos,sin = RoPE half tables for `positions`            JS, [B, T, D/2], shared by every layer
  *   masks   = the caller's mask, and for Gemma 2's even layers the same with the sliding window
  *   layer i: session_i(x, cos, sin, mask_i, past_k_i, past_v_i) -> x, new_k, new_v
- *            past_* are zero-copy views of the cache's filled slots; new rows are appended in place
+ *            past_* are zero-copy views of the cache's filled slots (one batch row; a transposed
+ *            copy for B > 1); new rows are appended in place
  *   logits  = head(x[rows wanted])                        "last": one row per batch row (1 MiB at V=257k)
  * Memory: sessions are created one at a time, the LM head FIRST: prepacking briefly holds both the
  * mapped and the packed copy of a weight, and the tied head is the largest one (V x H), so building it
@@ -38,6 +39,14 @@ export function rotaryHalfTables(positions: readonly (readonly number[])[], head
     return new Tensor("float32", [B, T, half], out);
   };
   return { cos: pick(full.cos), sin: pick(full.sin) };
+}
+
+/** Filled cache slots [T, B, W] (time-major) as [B, T, W]: a zero-copy view when B = 1, else a copy. */
+function batchMajor(buf: Float32Array, T: number, B: number, W: number): Tensor {
+  if (B === 1) return new Tensor("float32", [1, T, W], buf.subarray(0, T * W));
+  const out = new Float32Array(B * T * W);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.set(buf.subarray((t * B + b) * W, (t * B + b + 1) * W), (b * T + t) * W);
+  return new Tensor("float32", [B, T, W], out);
 }
 
 export interface GemmaOnnxStats {
@@ -106,16 +115,15 @@ export class GemmaOnnx {
       return local.get(win)!;
     };
     const kvWidth = c.num_key_value_heads * c.head_dim;
-    const empty = new Tensor("float32", [0, B, kvWidth], new Float32Array(0));
+    const empty = new Tensor("float32", [B, 0, kvWidth], new Float32Array(0));
     let x = inputsEmbeds.dtype === "float32" ? mul(inputsEmbeds, embeddingNormalizer(c)) : mul(inputsEmbeds.to("float32"), embeddingNormalizer(c)); // [B, T, H]
     let inRun = 0;
     for (const [i, s] of this.layers.entries()) {
       trace?.(`text.layer${i}.input`, x);
       const lc = cache?.layers[i];
-      const n = lc ? lc.length * lc.slotSize : 0;
-      const past = (buf: Float32Array) => (lc ? new Tensor("float32", [lc.length, B, kvWidth], buf.subarray(0, n)) : empty); // zero-copy view
+      const past = (buf: Float32Array | undefined) => (lc && buf ? batchMajor(buf, lc.length, B, kvWidth) : empty); // [B, Tp, Hkv*D]
       const t0 = performance.now();
-      const out = await s.run({ hidden_states: x, cos, sin, attention_mask: maskFor(i), past_key: past(lc?.keys ?? empty.data as Float32Array), past_value: past(lc?.values ?? empty.data as Float32Array) });
+      const out = await s.run({ hidden_states: x, cos, sin, attention_mask: maskFor(i), past_key: past(lc?.keys), past_value: past(lc?.values) });
       inRun += performance.now() - t0;
       lc?.appendRows(out.new_key.data as Float32Array, out.new_value.data as Float32Array);
       x = out.hidden_states_out; // [B, T, H]

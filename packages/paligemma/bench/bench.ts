@@ -11,16 +11,19 @@
  * and reports prefill GFLOP/s and decode weight-GB/s against the ceilings (costs.ts).
  * Options: --json (one JSON object on stdout, progress on stderr), --tokens N (default 24),
  * --runs N (default 2; the last is reported, the first warms up), --scaling (scaling.ts rows),
- * --threads N, --linear fused|gemm, --no-limits, --seed N. The checkpoint (~11.7 GB float32) is
- * written once under $PALIGEMMA_BENCH_CACHE or os.tmpdir()/paligemma-ts-bench/ and reused.
+ * --threads N, --linear fused|gemm, --dtype f32|int8|int4 (decoder weights), --prepack (float32
+ * weights prepacked instead of mapped), --no-limits, --seed N. The checkpoint (~11.7 GB float32) is
+ * written once under $PALIGEMMA_BENCH_CACHE or os.tmpdir()/paligemma-ts-bench/ and reused; quantized
+ * weights are cached next to it (bench-root/weight-cache).
  *
  * Reference: DESIGN.md section 4; targets in docs (TTFT <= 8 s, decode <= 0.45 s/token, RSS <= 1.1x).
  */
+import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { PaliGemmaTokenizer } from "@paligemma-ts/processor";
 import { type LinearKind, Tensor, releaseAllSessions, seededRng } from "@paligemma-ts/tensor";
-import { type OnnxDecoderBackend, PaliGemma, loadOnnxBackends, loadPaliGemmaConfig } from "../src/index.ts";
+import { type OnnxDecoderBackend, PaliGemma, type WeightDType, loadOnnxBackends, loadPaliGemmaConfig } from "../src/index.ts";
 import { decodeWeightBytes, prefillFlops, visionFlops } from "./costs.ts";
 import { machineLimits } from "./machine_limits.ts";
 import { randomPaliGemma3b } from "./random_checkpoint.ts";
@@ -34,6 +37,8 @@ const { values: args } = parseArgs({
     scaling: { type: "boolean", default: false },
     threads: { type: "string" },
     linear: { type: "string", default: "fused" },
+    dtype: { type: "string", default: "f32" },
+    prepack: { type: "boolean", default: false },
     "no-limits": { type: "boolean", default: false },
     seed: { type: "string", default: "0" },
     prompt: { type: "string", default: "caption en describe the picture in a few words" },
@@ -62,7 +67,8 @@ const rssBeforeLoad = rss();
 async function load(dir: string): Promise<PaliGemma> {
   const config = loadPaliGemmaConfig(dir);
   const tok = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
-  const { vision, decoder } = await loadOnnxBackends(dir, config, { linear: args.linear as LinearKind, threads });
+  const cacheRoot = path.join(path.dirname(dir), "weight-cache");
+  const { vision, decoder } = await loadOnnxBackends(dir, config, { linear: args.linear as LinearKind, threads, dtype: args.dtype as WeightDType, prepack: args.prepack, cacheRoot });
   return PaliGemma.fromBackends(config, tok, vision, decoder);
 }
 
@@ -107,11 +113,13 @@ for (let i = 0; i < Number(args.runs); i++) {
 const res = r!;
 const vGflops = visionFlops(c) / res.visionMs / 1e6;
 const pGflops = prefillFlops(c, T) / res.prefillMs / 1e6;
-const dGBs = decodeWeightBytes(c) / res.decodeMsPerToken / 1e6;
+const bytesPerWeight = { f32: 4, int8: 1 + 5 / 128, int4: 0.5 + 4.5 / 128 }[args.dtype as WeightDType]; // + scale (f32) and zero point per block of 128
+const decodeBytes = decodeWeightBytes(c, bytesPerWeight);
+const dGBs = decodeBytes / res.decodeMsPerToken / 1e6;
 const peak = maxRss();
 log(`vision ${(visionFlops(c) / GB).toFixed(0)} GFLOP -> ${vGflops.toFixed(0)} GFLOP/s; prefill ${(prefillFlops(c, T) / GB).toFixed(0)} GFLOP -> ${pGflops.toFixed(0)} GFLOP/s` +
   (limits ? ` (${((100 * pGflops) / limits.compute.best).toFixed(0)}% of the MatMul ceiling)` : ""));
-log(`decode reads ${(decodeWeightBytes(c) / GB).toFixed(2)} GB of weights per token -> ${dGBs.toFixed(1)} GB/s` + (limits ? ` (${((100 * dGBs) / limits.memory.best).toFixed(0)}% of the M=1 ceiling)` : ""));
+log(`decode (${args.dtype}) reads ${(decodeBytes / GB).toFixed(2)} GB of weights per token -> ${dGBs.toFixed(1)} GB/s` + (limits ? ` (${((100 * dGBs) / limits.memory.best).toFixed(0)}% of the M=1 ceiling)` : ""));
 log(`peak RSS ${(peak / GB).toFixed(2)} GB = ${(peak / ckpt.bytes).toFixed(3)}x the weights (${(ckpt.bytes / GB).toFixed(2)} GB)`);
 
 const scaling = args.scaling ? await scalingRows(model, pixels, log) : undefined;
@@ -122,13 +130,13 @@ const image448 = args.scaling ? await imageSizeRow((size) => load(randomPaliGemm
 if (args.json) {
   console.log(JSON.stringify({
     checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
-    threads: threads ?? null,
+    threads: threads ?? null, dtype: args.dtype, prepack: args.prepack, linear: args.linear,
     machine: limits,
     loadMs, rssBeforeLoad, rssAfterLoad,
     promptTokens: T, decodeTokens: steps,
     visionMs: res.visionMs, prefillMs: res.prefillMs, ttftMs: res.ttftMs,
     decodeMsPerToken: res.decodeMsPerToken, decodeStepsMs: res.stepsMs, decodeOutsideOrtPct: res.decodeOutsideOrtPct,
-    visionGflops: vGflops, prefillGflops: pGflops, decodeGBs: dGBs,
+    visionGflops: vGflops, prefillGflops: pGflops, decodeGBs: dGBs, decodeWeightBytes: decodeBytes,
     peakRss: peak, peakRssOverWeights: peak / ckpt.bytes,
     scaling: scaling ? { ...scaling, image448 } : undefined,
   }));
