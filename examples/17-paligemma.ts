@@ -19,7 +19,7 @@ const DIR = "fixtures/paligemma-tiny";
 const golden = SafetensorsFile.open(`${DIR}/golden.safetensors`);
 const gold = (name: string) => golden.read(name).to("float32");
 const goldenJson = JSON.parse(readFileSync(`${DIR}/golden.json`, "utf8")); // ids and greedy tokens of the PyTorch run
-const model = await PaliGemma.load(DIR); // reference backend
+const model = await PaliGemma.load(DIR, { backend: "reference" }); // the readable TypeScript path
 const c = model.config;
 const H = c.text_config.hidden_size;
 console.log(`${DIR}: SigLIP ${c.vision_config.image_size}px/${c.vision_config.patch_size} (${c.num_image_tokens} image tokens, width ${c.vision_config.hidden_size}) + ${c.text_config.model_type} (width ${H}); weights are RANDOM`);

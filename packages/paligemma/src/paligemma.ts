@@ -24,6 +24,7 @@ import { type WeightDType, loadOnnxBackends } from "./onnx_backend.ts";
 import { ReferenceDecoderBackend, ReferenceVisionBackend } from "./reference_backend.ts";
 
 export interface LoadOptions {
+  /** "onnx" (default: fused onnxruntime sessions) or "reference" (plain TypeScript, the spec). */
   backend?: BackendName;
   device?: DeviceName;
   /** ONNX backend only: decoder weights "f32" (default), "int8" or "int4" (see onnx_backend.ts). */
@@ -73,7 +74,7 @@ export class PaliGemma {
 
   /** Load a checkpoint folder: config.json, tokenizer.model, model.safetensors (or sharded). */
   static async load(dir: string, options: LoadOptions = {}): Promise<PaliGemma> {
-    const backend = options.backend ?? "reference";
+    const backend = options.backend ?? "onnx"; // the fast path; "reference" is the readable spec
     if (backend !== "reference" && backend !== "onnx") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
     if (backend === "reference" && (options.dtype ?? "f32") !== "f32") throw new ArgumentError(`PaliGemma.load: dtype "${options.dtype}" needs backend "onnx" (the reference backend is float32)`);
     if (backend === "reference" && (options.device ?? "cpu") !== "cpu") throw new BackendUnavailableError(`the reference backend runs on the CPU only (device "${options.device}" requested)`);

@@ -21,7 +21,7 @@ describe.each(FIXTURES)("golden parity: %s", (name) => {
   let model: PaliGemma;
   let golden: Golden;
   beforeAll(async () => {
-    model = await PaliGemma.load(fixtureDir(name));
+    model = await PaliGemma.load(fixtureDir(name), { backend: "reference" }); // onnx: onnx_golden.test.ts
     golden = readGolden(name);
   });
 

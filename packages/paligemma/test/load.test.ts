@@ -128,7 +128,7 @@ describe("backend selection", () => {
 
   it("reports load progress", async () => {
     const events: string[] = [];
-    await PaliGemma.load(fixtureDir("paligemma-tiny"), { onProgress: (e) => events.push(`${e.stage} ${e.loaded}/${e.total}`) });
+    await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "reference", onProgress: (e) => events.push(`${e.stage} ${e.loaded}/${e.total}`) });
     expect(events[0]).toBe("check 0/1");
     const n = paliGemmaWeightSpecs(loadPaliGemmaConfig(fixtureDir("paligemma-tiny"))).length;
     expect(n).toBe(59); // 2 vision layers x 16 + 5, projector 2, 2 text layers x 9 + 2

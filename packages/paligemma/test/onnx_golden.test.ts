@@ -72,3 +72,15 @@ describe.each(FIXTURES)("ONNX golden parity: %s", (name) => {
     }
   });
 });
+
+describe("ONNX load", () => {
+  it("is the default backend and reports progress per session", async () => {
+    const events: string[] = [];
+    const model = await PaliGemma.load(fixtureDir("paligemma-tiny"), { onProgress: (e) => events.push(`${e.stage} ${e.loaded}/${e.total}`) });
+    expect([model.vision.name, model.decoder.name]).toEqual(["onnx", "onnx"]);
+    expect(events[0]).toBe("check 0/1");
+    const sessions = 1 + 2 + 2 + 3; // LM head + 2 text layers, 2 vision blocks + embeddings, post-LN, projector
+    expect(events.at(-1)).toBe(`weights ${sessions}/${sessions}`);
+    await model.dispose();
+  });
+});
