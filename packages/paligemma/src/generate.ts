@@ -10,11 +10,17 @@
  *            logits = decoder(embed(tok), position + 1, mask over all real slots, cache)   one slot each
  * Each row gets its own random stream (seed + row), and a stopped row is fed <pad> (its outputs are
  * ignored) so that the other rows keep one shared cache timeline.
+ * Checked before any work (checkDecodeRequest): maxNewTokens, sampling options, seed, and that the
+ * longest row fits the decoder's positions. Positions are 1-based, so a row of n prompt tokens puts
+ * its last new token at position n + maxNewTokens, which must be <= max_position_embeddings (the
+ * whole sequence, as Hugging Face counts max_length = prompt + max_new_tokens).
+ * Timings: the first token of each row is picked from the prefill logits, so decodeMsPerToken =
+ * decodeMs / (generated tokens - rows), i.e. decodeMs / (n - 1) for one row (0 when nothing decoded).
  *
  * Reference: Hugging Face transformers `GenerationMixin._sample` (greedy and multinomial decoding).
  * Leaves out: beam search, repetition penalties, speculative decoding.
  */
-import { type SamplingOptions, sampleToken } from "@paligemma-ts/core";
+import { type SamplingOptions, sampleToken, validateSamplingOptions } from "@paligemma-ts/core";
 import { ArgumentError, type Tensor, seededRng } from "@paligemma-ts/tensor";
 import type { DecoderBackend, VisionBackend } from "./backends.ts";
 import type { PaliGemmaConfig } from "./config.ts";
@@ -38,12 +44,38 @@ export interface GenerationTimings {
   promptTokens: number;
   /** Tokens produced, summed over rows. */
   generatedTokens: number;
+  /** decodeMs per token after each row's first (which comes from the prefill); 0 when none was decoded. */
+  decodeMsPerToken: number;
 }
 
 export interface LoopEvent {
   row: number;
   tokenId: number;
   step: number;
+  /** True on the row's final token (an eos, or the maxNewTokens-th token). */
+  last: boolean;
+}
+
+/**
+ * Throw an ArgumentError naming the argument when a request cannot run: maxNewTokens not a
+ * non-negative integer, bad sampling options or seed, or a row whose prompt + maxNewTokens passes
+ * text_config.max_position_embeddings. Cheap: call it before preprocessing images or running vision.
+ */
+export function checkDecodeRequest(config: PaliGemmaConfig, rows: readonly (readonly number[])[], options: DecodeLoopOptions): void {
+  const { maxNewTokens, seed } = options;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ArgumentError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+  validateSamplingOptions(options, "generate");
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ArgumentError(`generate: seed must be an integer, got ${seed}`);
+  const limit = config.text_config.max_position_embeddings;
+  let row = 0; // the longest row: positions count real tokens, so padding adds none
+  for (let b = 1; b < rows.length; b++) if (rows[b].length > rows[row].length) row = b;
+  const n = rows[row]?.length ?? 0;
+  if (n + maxNewTokens > limit) {
+    const which = rows.length > 1 ? ` (row ${row})` : "";
+    throw new ArgumentError(
+      `generate: prompt of ${n} tokens${which} + maxNewTokens ${maxNewTokens} = ${n + maxNewTokens} positions > text_config.max_position_embeddings ${limit} (the last new token would sit at 1-based position ${n + maxNewTokens})`,
+    );
+  }
 }
 
 /** Run vision + prefill + decode; yields one event per generated token; fills `timings` as it goes. */
@@ -57,7 +89,7 @@ export async function* decodeLoop(
   timings: GenerationTimings,
 ): AsyncGenerator<LoopEvent> {
   const { maxNewTokens } = options;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ArgumentError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+  checkDecodeRequest(config, rows, options);
   if (pixelValues.shape[0] !== rows.length) throw new ArgumentError(`generate: ${pixelValues.shape[0]} images for ${rows.length} prompts (need one image per prompt)`);
   const start = performance.now();
   const batch = leftPadBatch(rows, config.pad_token_id);
@@ -93,7 +125,7 @@ export async function* decodeLoop(
       next[b] = sampleToken(all.subarray(b * V, (b + 1) * V), options, rngs[b]);
       timings.generatedTokens++;
       if (stop.has(next[b])) done[b] = true;
-      yield { row: b, tokenId: next[b], step };
+      yield { row: b, tokenId: next[b], step, last: done[b] || step === maxNewTokens - 1 };
     }
     if (done.every(Boolean) || step === maxNewTokens - 1) break;
     const slot = L + step;
@@ -101,9 +133,11 @@ export async function* decodeLoop(
     ({ logits } = await decoder.forward({ inputsEmbeds: await decoder.embed(next.map((id) => [id])), positions, mask, cache, logits: "last" }));
   }
   timings.decodeMs = performance.now() - t;
+  const decoded = timings.generatedTokens - B; // every row's first token came from the prefill
+  timings.decodeMsPerToken = decoded > 0 ? timings.decodeMs / decoded : 0;
   timings.totalMs = performance.now() - start;
 }
 
 export function emptyTimings(): GenerationTimings {
-  return { visionMs: 0, prefillMs: 0, decodeMs: 0, totalMs: 0, promptTokens: 0, generatedTokens: 0 };
+  return { visionMs: 0, prefillMs: 0, decodeMs: 0, decodeMsPerToken: 0, totalMs: 0, promptTokens: 0, generatedTokens: 0 };
 }

@@ -21,6 +21,7 @@ export { mergeImageFeatures } from "./merge.ts";
 export { leftPadBatch, prefillMask, decodeStep, type PromptBatch } from "./inputs.ts";
 export { BackendUnavailableError, type BackendName, type DeviceName, type DecoderBackend, type DecoderInput, type VisionBackend, type Trace } from "./backends.ts";
 export { ReferenceVisionBackend, ReferenceDecoderBackend } from "./reference_backend.ts";
-export { decodeLoop, emptyTimings, type DecodeLoopOptions, type GenerationTimings, type LoopEvent } from "./generate.ts";
+export { checkDecodeRequest, decodeLoop, emptyTimings, type DecodeLoopOptions, type GenerationTimings, type LoopEvent } from "./generate.ts";
+export { TextStreamer } from "./text_streamer.ts";
 export { PaliGemma, type LoadOptions, type GenerateRequest, type GenerateResult, type TokenEvent } from "./paligemma.ts";
 export { OnnxVisionBackend, OnnxDecoderBackend, loadOnnxBackends, projectorGraph, type OnnxBackendOptions, type WeightDType } from "./onnx_backend.ts";

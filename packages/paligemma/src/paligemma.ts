@@ -3,25 +3,28 @@
  *
  * Teaches: how the pieces meet.
  *   load:     config.json (+ HF defaults) -> tokenizer.model -> checked weights -> vision/decoder backends
- *   generate: images -> pixel_values [B, 3, S, S]; prompts -> "<image>"*N <bos> prompt "\n" ids;
- *             decodeLoop (generate.ts) -> ids -> text
+ *   generate: prompts -> "<image>"*N <bos> prompt "\n" ids; check the request (generate.ts);
+ *             images -> pixel_values [B, 3, S, S]; decodeLoop (generate.ts) -> ids -> text
+ *   stream:   the same tokens; each event's text is only what the token adds (TextStreamer: an
+ *             unfinished byte-fallback character is held back), and the texts add up to the answer
  *   score:    image + prefix + suffix "<eos>" in one prefix-LM forward; the suffix's mean negative
  *             log-likelihood = mean over suffix tokens of -log softmax(logits[t-1])[ids[t]]
  * Lower-level steps (runVision, projectImages, prefillLogits) are methods too, for tests and lessons.
  *
  * Reference: Hugging Face transformers `PaliGemmaForConditionalGeneration`, `PaliGemmaProcessor`.
  */
-import { crossEntropy, isGreedy, validateSamplingOptions } from "@paligemma-ts/core";
+import { crossEntropy, isGreedy } from "@paligemma-ts/core";
 import { PaliGemmaTokenizer, type RgbImage, buildPrompt, preprocessImages } from "@paligemma-ts/processor";
 import { ArgumentError, Tensor } from "@paligemma-ts/tensor";
 import { type BackendName, BackendUnavailableError, type DecoderBackend, type DeviceName, type Trace, type VisionBackend } from "./backends.ts";
 import { type PaliGemmaConfig, loadPaliGemmaConfig } from "./config.ts";
-import { type GenerationTimings, decodeLoop, emptyTimings } from "./generate.ts";
+import { type DecodeLoopOptions, type GenerationTimings, checkDecodeRequest, decodeLoop, emptyTimings } from "./generate.ts";
 import { leftPadBatch, prefillMask } from "./inputs.ts";
 import { type LoadProgress, loadPaliGemmaWeights } from "./load.ts";
 import { mergeImageFeatures } from "./merge.ts";
 import { type WeightDType, loadOnnxBackends } from "./onnx_backend.ts";
 import { ReferenceDecoderBackend, ReferenceVisionBackend } from "./reference_backend.ts";
+import { TextStreamer } from "./text_streamer.ts";
 
 export interface LoadOptions {
   /** "onnx" (default: fused onnxruntime sessions) or "reference" (plain TypeScript, the spec). */
@@ -37,7 +40,7 @@ export interface GenerateRequest {
   images: RgbImage[] | Tensor;
   /** One prompt string per image, or full input ids per row (image tokens, <bos>, prompt, "\n"). */
   prompts: string[] | number[][];
-  /** Default 32. */
+  /** Default 32. A non-negative integer; prompt length + maxNewTokens <= text_config.max_position_embeddings. */
   maxNewTokens?: number;
   /** Sampling: all unset (or temperature 0) = greedy. */
   temperature?: number;
@@ -52,7 +55,11 @@ export interface GenerateRequest {
 export interface TokenEvent {
   row: number;
   tokenId: number;
-  /** The text this token adds to the row's answer (may be "" for special or padding-row ids). */
+  /**
+   * The text this token adds to the row's answer, never repeating earlier text: "" for special ids
+   * and while a byte-fallback character is unfinished (it arrives whole with the byte completing
+   * it); a row's last event also carries any unfinished rest. Concatenated: the row's `texts` entry.
+   */
   text: string;
 }
 
@@ -158,14 +165,17 @@ export class PaliGemma {
     }
   }
 
-  /** Score `suffix` as the answer to `prefix` about `image`: mean NLL of the suffix tokens and all logits [T, V]. */
-  async score(image: RgbImage | Tensor, prefix: string, suffix: string): Promise<{ meanNll: number; logits: Tensor; inputIds: number[] }> {
+  /**
+   * Score `suffix` as the answer to `prefix` about `image`: mean NLL of the suffix tokens, how many
+   * there are (suffixLength: the suffix's tokens + <eos>), the input ids and all logits [T, V].
+   */
+  async score(image: RgbImage | Tensor, prefix: string, suffix: string): Promise<{ meanNll: number; suffixLength: number; logits: Tensor; inputIds: number[] }> {
     const pixels = this.pixelValues(image instanceof Tensor ? image : [image]);
     const { ids, prefixLength } = this.promptIds(prefix, suffix);
     const logits = (await this.prefillLogits(pixels, [ids], { prefixLengths: [prefixLength] })).reshape([ids.length, -1]); // [T, V]
     // logits[t - 1] predicts ids[t]: score suffix tokens t = prefixLength .. T-1
     const meanNll = crossEntropy(logits.slice(0, prefixLength - 1, ids.length - 1), ids.slice(prefixLength));
-    return { meanNll, logits, inputIds: ids };
+    return { meanNll, suffixLength: ids.length - prefixLength, logits, inputIds: ids };
   }
 
   async dispose(): Promise<void> {
@@ -182,25 +192,18 @@ export class PaliGemma {
 
   private async run(request: GenerateRequest, emit: (e: TokenEvent) => void) {
     const sampling = { temperature: request.temperature, topK: request.topK, topP: request.topP };
-    validateSamplingOptions(sampling, "generate");
+    const base = { maxNewTokens: request.maxNewTokens ?? 32, seed: request.seed, stopTokenIds: request.ignoreEos ? [] : this.config.eos_token_ids };
+    const inputIds = request.prompts.map((p) => (typeof p === "string" ? this.promptIds(p).ids : [...p]));
+    checkDecodeRequest(this.config, inputIds, { ...base, ...sampling }); // every argument and the positions, before images and vision
+    const options: DecodeLoopOptions = { ...base, ...(isGreedy(sampling) ? {} : sampling) }; // temperature 0 = greedy
     const pixels = this.pixelValues(request.images);
-    const prompts = request.prompts;
-    const inputIds = prompts.map((p) => (typeof p === "string" ? this.promptIds(p).ids : [...p]));
     const generatedIds: number[][] = inputIds.map(() => []);
-    const shown = inputIds.map(() => "");
+    const streamers = inputIds.map(() => new TextStreamer((ids) => this.answerText(ids)));
     const timings = emptyTimings();
-    const loop = decodeLoop(this.vision, this.decoder, this.config, pixels, inputIds, {
-      ...(isGreedy(sampling) ? {} : sampling), // temperature 0 = greedy
-      maxNewTokens: request.maxNewTokens ?? 32,
-      seed: request.seed,
-      stopTokenIds: request.ignoreEos ? [] : this.config.eos_token_ids,
-    }, timings);
-    for await (const { row, tokenId } of loop) {
+    for await (const { row, tokenId, last } of decodeLoop(this.vision, this.decoder, this.config, pixels, inputIds, options, timings)) {
       generatedIds[row].push(tokenId);
-      const text = this.answerText(generatedIds[row]);
-      const delta = text.startsWith(shown[row]) ? text.slice(shown[row].length) : text;
-      shown[row] = text;
-      emit({ row, tokenId, text: delta });
+      const text = streamers[row].push(tokenId) + (last ? streamers[row].flush() : "");
+      emit({ row, tokenId, text });
     }
     return { inputIds, generatedIds, timings };
   }

@@ -1,0 +1,107 @@
+/**
+ * generate_checks.test.ts — generate / stream refuse bad requests with an ArgumentError naming the
+ * argument, BEFORE the vision tower runs: a prompt + maxNewTokens past max_position_embeddings
+ * (exactly at the limit is fine, one more is not), a bad maxNewTokens, bad sampling options or seed.
+ * Also: timings.decodeMsPerToken and score's suffixLength.
+ */
+import { ArgumentError, Tensor } from "@paligemma-ts/tensor";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PaliGemma, type VisionBackend } from "../src/index.ts";
+import { fixtureDir, readGolden } from "./fixtures.ts";
+
+const LIMIT = 40; // a small max_position_embeddings so a short prompt reaches it
+
+let model: PaliGemma;
+let pixels: Tensor;
+let encodes = 0;
+/** The tiny model with max_position_embeddings = LIMIT and a vision tower that counts its runs. */
+let limited: PaliGemma;
+beforeAll(async () => {
+  model = await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "reference" }); // the checks are shared by both backends
+  pixels = readGolden("paligemma-tiny").read("pixel_values");
+  const vision: VisionBackend = { name: model.vision.name, encode: (p) => (encodes++, model.vision.encode(p)), project: (h) => model.vision.project(h), dispose: async () => {} };
+  const config = { ...model.config, text_config: { ...model.config.text_config, max_position_embeddings: LIMIT } };
+  limited = PaliGemma.fromBackends(config, model.tokenizer, vision, model.decoder);
+});
+
+describe("generate: prompt + maxNewTokens must fit max_position_embeddings", () => {
+  it("accepts exactly the limit and refuses one more token, before the vision tower", async () => {
+    const prompt = "caption en";
+    const n = limited.promptIds(prompt).ids.length;
+    const room = LIMIT - n;
+    console.log(`prompt ${n} tokens, limit ${LIMIT}: room for ${room} new tokens`);
+    expect(room).toBeGreaterThan(1);
+    const ok = await limited.generate({ images: pixels, prompts: [prompt], maxNewTokens: room, ignoreEos: true });
+    expect(ok.generatedIds[0]).toHaveLength(room); // the last token sits at position n + room = LIMIT
+    encodes = 0;
+    const tooLong = limited.generate({ images: pixels, prompts: [prompt], maxNewTokens: room + 1 });
+    await expect(tooLong).rejects.toThrow(ArgumentError);
+    await expect(limited.generate({ images: pixels, prompts: [prompt], maxNewTokens: room + 1 })).rejects.toThrow(
+      new RegExp(`prompt of ${n} tokens.*maxNewTokens ${room + 1}.*max_position_embeddings ${LIMIT}`),
+    );
+    expect(encodes).toBe(0);
+  });
+
+  it("checks the longest row of a batch, for token-id prompts and for stream()", async () => {
+    const short = limited.promptIds("caption en").ids;
+    const long = [...short.slice(0, -1), ...new Array<number>(10).fill(short.at(-2)!), short.at(-1)!];
+    const both = { images: twice(pixels), prompts: [short, long], maxNewTokens: LIMIT - long.length + 1 };
+    encodes = 0;
+    await expect(limited.generate(both)).rejects.toThrow(new RegExp(`prompt of ${long.length} tokens \\(row 1\\)`));
+    const drain = async () => {
+      for await (const _ of limited.stream(both)); // eslint-disable-line no-empty
+    };
+    await expect(drain()).rejects.toThrow(ArgumentError);
+    expect(encodes).toBe(0);
+  });
+});
+
+describe("generate: argument checks before the vision tower", () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ["maxNewTokens -1", { maxNewTokens: -1 }, /maxNewTokens must be a non-negative integer, got -1/],
+    ["maxNewTokens 2.5", { maxNewTokens: 2.5 }, /maxNewTokens must be a non-negative integer, got 2.5/],
+    ["maxNewTokens NaN", { maxNewTokens: Number.NaN }, /maxNewTokens must be a non-negative integer, got NaN/],
+    ["temperature -1", { temperature: -1 }, /temperature/],
+    ["topK 1.5", { topK: 1.5 }, /topK/],
+    ["topP 0", { topP: 0 }, /topP/],
+    ["seed 0.5", { seed: 0.5 }, /seed must be an integer, got 0.5/],
+  ];
+  it.each(cases)("%s", async (_, options, message) => {
+    encodes = 0;
+    await expect(limited.generate({ images: pixels, prompts: ["caption en"], ...options })).rejects.toThrow(ArgumentError);
+    await expect(limited.generate({ images: pixels, prompts: ["caption en"], ...options })).rejects.toThrow(message);
+    expect(encodes).toBe(0);
+  });
+});
+
+describe("timings and score lengths", () => {
+  it("decodeMsPerToken = decodeMs / (generated tokens - 1): the first token comes from the prefill", async () => {
+    const out = await model.generate({ images: pixels, prompts: ["caption en"], maxNewTokens: 5, ignoreEos: true });
+    const t = out.timings;
+    console.log(`decodeMs ${t.decodeMs.toFixed(2)} over ${t.generatedTokens} tokens: ${t.decodeMsPerToken.toFixed(3)} ms/token`);
+    expect(t.generatedTokens).toBe(5);
+    expect(t.decodeMsPerToken).toBeCloseTo(t.decodeMs / 4, 9);
+    const one = await model.generate({ images: pixels, prompts: ["caption en"], maxNewTokens: 1, ignoreEos: true });
+    expect(one.timings.decodeMsPerToken).toBe(0);
+    const none = await model.generate({ images: pixels, prompts: ["caption en"], maxNewTokens: 0 });
+    expect(none.timings.decodeMsPerToken).toBe(0);
+  });
+
+  it("for a batch, each row's first token comes from the prefill: decodeMs / (generated - rows)", async () => {
+    const two = twice(pixels);
+    const out = await model.generate({ images: two, prompts: ["caption en", "detect cat"], maxNewTokens: 4, ignoreEos: true });
+    expect(out.timings.generatedTokens).toBe(8);
+    expect(out.timings.decodeMsPerToken).toBeCloseTo(out.timings.decodeMs / 6, 9);
+  });
+
+  it("score returns suffixLength: the suffix's tokens plus <eos>", async () => {
+    const g = readGolden("paligemma-tiny");
+    const s = await model.score(pixels, g.score.prefix, g.score.suffix);
+    expect(s.suffixLength).toBe(g.score.input_ids.length - g.score.prefix_len);
+    expect(s.suffixLength).toBe(model.tokenizer.encode(g.score.suffix).length + 1);
+    expect(s.inputIds).toEqual(g.score.input_ids);
+  });
+});
+
+/** The same image twice: pixel_values [2, 3, S, S]. */
+const twice = (p: Tensor): Tensor => Tensor.concat([p, p], 0);
