@@ -16,7 +16,7 @@
 import { crossEntropy, isGreedy } from "@paligemma-ts/core";
 import { PaliGemmaTokenizer, type RgbImage, buildPrompt, preprocessImages } from "@paligemma-ts/processor";
 import { ArgumentError, Tensor } from "@paligemma-ts/tensor";
-import { type BackendName, BackendUnavailableError, type DecoderBackend, type DeviceName, type Trace, type VisionBackend } from "./backends.ts";
+import type { BackendName, DecoderBackend, DeviceName, Trace, VisionBackend } from "./backends.ts";
 import { type PaliGemmaConfig, loadPaliGemmaConfig } from "./config.ts";
 import { type DecodeLoopOptions, type GenerationTimings, checkDecodeRequest, decodeLoop, emptyTimings } from "./generate.ts";
 import { leftPadBatch, prefillMask } from "./inputs.ts";
@@ -29,6 +29,7 @@ import { TextStreamer } from "./text_streamer.ts";
 export interface LoadOptions {
   /** "onnx" (default: fused onnxruntime sessions) or "reference" (plain TypeScript, the spec). */
   backend?: BackendName;
+  /** "cpu" (default) or "cuda" (ONNX backend; the reference backend always runs on the CPU and says so once on stderr). */
   device?: DeviceName;
   /** ONNX backend only: decoder weights "f32" (default), "int8" or "int4" (see onnx_backend.ts). */
   dtype?: WeightDType;
@@ -84,7 +85,9 @@ export class PaliGemma {
     const backend = options.backend ?? "onnx"; // the fast path; "reference" is the readable spec
     if (backend !== "reference" && backend !== "onnx") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
     if (backend === "reference" && (options.dtype ?? "f32") !== "f32") throw new ArgumentError(`PaliGemma.load: dtype "${options.dtype}" needs backend "onnx" (the reference backend is float32)`);
-    if (backend === "reference" && (options.device ?? "cpu") !== "cpu") throw new BackendUnavailableError(`the reference backend runs on the CPU only (device "${options.device}" requested)`);
+    const device = options.device ?? "cpu";
+    if (device !== "cpu" && device !== "cuda") throw new ArgumentError(`PaliGemma.load: device must be "cpu" or "cuda", got ${JSON.stringify(device)}`);
+    if (backend === "reference" && device === "cuda") noteReferenceIgnoresCuda(); // it runs anyway, on the CPU
     const config = loadPaliGemmaConfig(dir);
     const tokenizer = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
     if (backend === "onnx") {
@@ -207,4 +210,12 @@ export class PaliGemma {
     }
     return { inputIds, generatedIds, timings };
   }
+}
+
+/** The reference backend is plain TypeScript on the CPU: say once per process that it ignores "cuda". */
+let notedReferenceCuda = false;
+function noteReferenceIgnoresCuda(): void {
+  if (notedReferenceCuda) return;
+  notedReferenceCuda = true;
+  process.stderr.write("paligemma: the reference backend is plain TypeScript and runs on the CPU; it ignores --device cuda\n");
 }
