@@ -10,7 +10,7 @@
  *   prompt_fits.ts        prompt length vs max_position_embeddings, checked before loading weights
  *   load_model.ts         PaliGemma.load with a progress bar and load timing
  *   progress_bar.ts       cli-progress bar on stderr (TTY only)
- *   text_streamer.ts      ids -> printable text deltas
+ *   text_streamer.ts      ids -> printable text deltas (re-exports the library's TextStreamer)
  */
 export { main, buildProgram, type CliIO, type CliOutput } from "./main.ts";
 export { CliUsageError, errorMessage, reportError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from "./errors.ts";

@@ -1,43 +1,13 @@
 /**
- * text_streamer.ts — turn token ids arriving one at a time into printable text deltas.
+ * text_streamer.ts — ids arriving one at a time -> printable text deltas; now the library's.
  *
- * Teaches: you cannot print `decode([id])` token by token. SentencePiece pieces carry a leading
- * "▁" that becomes a space only between words, and with byte fallback one character (an emoji, an
- * accented letter) may arrive as several byte tokens, each of which alone decodes to U+FFFD. So a
- * streamer decodes everything generated so far and prints only what is new:
+ * Teaches: where this logic belongs. `paligemma generate --stream` first carried its own streamer
+ * because the library's TokenEvent.text repeated the whole answer once a byte-fallback character
+ * (U+FFFD while unfinished) completed. The library now streams deltas with the same rule (decode
+ * everything so far, hold back a tail ending in U+FFFD, flush at the end: Hugging Face's
+ * TextStreamer bookkeeping), so the command prints `TokenEvent.text` as it is, and this module only
+ * re-exports the library's TextStreamer for programs that feed ids themselves.
  *
- *   text_t  = decode(ids[0..t])
- *   print   text_t[printed..]        unless text_t ends with U+FFFD (an unfinished character: wait)
- *
- * This is what Hugging Face's TextStreamer does. Decoding the whole prefix each step is O(T^2) in
- * characters, negligible next to a decoder step.
- *
- * Leaves out: word-boundary buffering (HF prints on spaces; we print as soon as text is complete).
+ * Reference: @paligemma-ts/paligemma `text_streamer.ts`.
  */
-
-export class TextStreamer {
-  private readonly ids: number[] = [];
-  private printed = 0;
-
-  constructor(private readonly decode: (ids: readonly number[]) => string) {}
-
-  /** Add one generated id; returns the text to print now (possibly ""). */
-  push(id: number): string {
-    this.ids.push(id);
-    const text = this.decode(this.ids);
-    if (text.endsWith("\uFFFD")) return "";
-    return this.take(text);
-  }
-
-  /** At the end: whatever is left, unfinished characters included. */
-  flush(): string {
-    return this.take(this.decode(this.ids));
-  }
-
-  private take(text: string): string {
-    if (text.length <= this.printed) return "";
-    const delta = text.slice(this.printed);
-    this.printed = text.length;
-    return delta;
-  }
-}
+export { TextStreamer } from "@paligemma-ts/paligemma";

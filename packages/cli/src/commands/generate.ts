@@ -8,7 +8,8 @@
  *
  * Output contract:
  *   default    the answer on stdout, one line; timings on stderr
- *   --stream   the answer on stdout as tokens arrive (TextStreamer), then a newline
+ *   --stream   the answer on stdout as tokens arrive (the library's TokenEvent.text deltas, which
+ *              hold back an unfinished byte-fallback character), then a newline
  *   --json     exactly one JSON object on stdout:
  *              {"inputIds": [...], "generatedIds": [...], "text": "...",
  *               "timings": {"loadMs": n, "visionMs": n, "prefillMs": n, "decodeMsPerToken": n}}
@@ -27,7 +28,6 @@ import { requireInputFile, requireModelDir } from "../input_paths.ts";
 import { loadModel, type ModelOptions } from "../load_model.ts";
 import { samplingFromOptions } from "../option_values.ts";
 import { checkPromptFits } from "../prompt_fits.ts";
-import { TextStreamer } from "../text_streamer.ts";
 import type { CliIO } from "../main.ts";
 
 export interface GenerateOptions extends ModelOptions {
@@ -58,8 +58,7 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
   await checkPromptFits(opts.model, { prefix: opts.prompt, newTokens: opts.maxNewTokens }); // before the weights, too
   const { model, loadMs } = await loadModel(opts, io);
 
-  // Stream the same text `texts` holds: special tokens (<eos>, <pad>) decode to "", <loc>/<seg> stay.
-  const streamer = opts.stream ? new TextStreamer((ids) => model.tokenizer.decode(ids, { skipSpecialTokens: true })) : undefined;
+  // Each event's text is what its token adds to `texts[0]` (the events add up to it exactly).
   const result = await model.generate({
     images: [image],
     prompts: [opts.prompt],
@@ -67,7 +66,7 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
     ...samplingFromOptions(opts),
     seed: opts.seed,
     ignoreEos: opts.ignoreEos ?? false,
-    onToken: streamer ? (e) => void io.stdout.write(streamer.push(e.tokenId)) : undefined,
+    onToken: opts.stream ? (e) => void io.stdout.write(e.text) : undefined,
   });
 
   const t = result.timings;
@@ -79,13 +78,12 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
       loadMs: round3(loadMs),
       visionMs: round3(t.visionMs),
       prefillMs: round3(t.prefillMs),
-      // The first token comes from the prefill logits; each later one costs one decoder step.
-      decodeMsPerToken: round3(t.generatedTokens > 1 ? t.decodeMs / (t.generatedTokens - 1) : 0),
+      decodeMsPerToken: round3(t.decodeMsPerToken), // decodeMs / (tokens - 1): the first comes from the prefill
     },
   };
 
   if (opts.json) io.stdout.write(`${JSON.stringify(out)}\n`);
-  else if (streamer) io.stdout.write(`${streamer.flush()}\n`);
+  else if (opts.stream) io.stdout.write("\n");
   else io.stdout.write(`${out.text}\n`);
 
   if (opts.draw) await drawBoxes(image, out.text, opts.draw, io);

@@ -48,11 +48,10 @@ export async function runScore(opts: ScoreOptions, io: CliIO): Promise<ScoreJson
   const t0 = performance.now();
   const result = await model.score(image, opts.prefix, opts.suffix);
   const scoreMs = performance.now() - t0;
-  const { prefixLength } = model.promptIds(opts.prefix, opts.suffix);
 
   const out: ScoreJson = {
     inputIds: result.inputIds,
-    suffixLength: result.inputIds.length - prefixLength,
+    suffixLength: result.suffixLength,
     meanNll: result.meanNll,
     timings: { loadMs: round3(loadMs), scoreMs: round3(scoreMs) },
   };
