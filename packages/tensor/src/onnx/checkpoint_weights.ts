@@ -11,6 +11,8 @@
  *                              small ones (< 1 MiB) are embedded in the model instead
  *   quantize: int8 / int4   -> every `linear` weight becomes MatMulNBits initializers (matmul_nbits.ts),
  *                              also computed once into the disk cache
+ *   kernel "dynamic" (int8) -> per-channel int8 weights [K, N] for DynamicQuantizeMatMul
+ *                              (dynamic_quantize_matmul.ts): an integer GEMM, ~3x MatMulNBits at M=276
  * ORT needs all of a session's external files in one folder: the checkpoint's, or the cache's (then
  * every large tensor of that session comes from the cache).
  *
@@ -33,6 +35,7 @@ import * as path from "node:path";
 import { ArgumentError } from "../errors.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { type Graph, MS_DOMAIN, type Value } from "./graph.ts";
+import { dynamicQuantizeMatMul, quantizePerChannelInt8 } from "./dynamic_quantize_matmul.ts";
 import { type QuantBits, matMulNBits, quantizeBlockwise } from "./matmul_nbits.ts";
 import type { SessionOptions } from "./session.ts";
 import { type CachedPart, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
@@ -45,6 +48,13 @@ export interface QuantizeOptions {
   blockSize?: number;
   /** MatMulNBits accuracy_level (default 4: int8 activations, VNNI/AMX dot products). */
   accuracyLevel?: number;
+  /**
+   * "nbits" (default): weight-only MatMulNBits, blockwise. "dynamic": int8 per output channel through
+   * DynamicQuantizeMatMul (activations quantized per call too; bits must be 8).
+   */
+  kernel?: "nbits" | "dynamic";
+  /** Per-weight exceptions by checkpoint name, e.g. an LM head that only ever sees one row per step. */
+  overrides?: Record<string, Partial<Omit<QuantizeOptions, "overrides">>>;
 }
 
 export interface CheckpointWeightsOptions {
@@ -81,7 +91,10 @@ export class CheckpointWeights {
     this.folder = [...folders][0];
     this.linearKind = options.linear ?? "fused";
     const q = options.quantize;
-    if (q) this.quantize = { bits: q.bits, blockSize: q.blockSize ?? 128, accuracyLevel: q.accuracyLevel ?? 4 };
+    if (q) this.quantize = { bits: q.bits, blockSize: q.blockSize ?? 128, accuracyLevel: q.accuracyLevel ?? 4, kernel: q.kernel ?? "nbits", overrides: q.overrides ?? {} };
+    for (const o of q ? [q, ...Object.values(q.overrides ?? {})] : []) {
+      if (o.kernel === "dynamic" && (o.bits ?? q!.bits) !== 8) throw new ArgumentError(`CheckpointWeights: quantize kernel "dynamic" is int8 only, got bits ${o.bits ?? q!.bits}`);
+    }
     this.embedBelow = options.embedBelowBytes ?? 1 << 20;
     this.prepack = options.prepack ?? !!q;
     const converts = checkpoint.names().some((n) => {
@@ -113,7 +126,11 @@ export class CheckpointWeights {
   linear(g: Graph, x: Value, weight: string, bias?: string | null): Value {
     const [out, inF] = this.checkpoint.info(weight).shape;
     const b = bias ? this.tensor(g, bias) : null; // [out]
-    if (this.quantize) return matMulNBits(g, x, this.quantized(g, weight, out, inF), b, this.quantize.accuracyLevel); // [..., out]
+    if (this.quantize) {
+      const q = { ...this.quantize, ...this.quantize.overrides[weight] };
+      if (q.kernel === "dynamic") return dynamicQuantizeMatMul(g, x, this.channelQuantized(g, weight, out, inF), b); // [..., out]
+      return matMulNBits(g, x, this.quantized(g, weight, out, inF, q.bits, q.blockSize), b, q.accuracyLevel); // [..., out]
+    }
     const w = this.tensor(g, weight); // [out, in]
     if (this.linearKind === "gemm") {
       const x2 = g.op("Reshape", [x, g.constant([-1, inF], "int64", "flat_shape")]); // [N, in]
@@ -144,8 +161,7 @@ export class CheckpointWeights {
   }
 
   /** The MatMulNBits initializers of weight `name` [N, K]: from the disk cache, or quantized now. */
-  private quantized(g: Graph, name: string, N: number, K: number) {
-    const { bits, blockSize } = this.quantize!;
+  private quantized(g: Graph, name: string, N: number, K: number, bits: QuantBits, blockSize: number) {
     if (!this.cache) {
       const q = quantizeBlockwise(this.readF32(name), N, K, bits, blockSize);
       return { N, K, bits, blockSize, packed: g.initializer(`${name}.packed`, q.packed), scales: g.initializer(`${name}.scales`, q.scales), zeroPoints: g.initializer(`${name}.zero_points`, q.zeroPoints) };
@@ -156,6 +172,20 @@ export class CheckpointWeights {
       packed: this.external(g, `${name}.packed`, c.packed, "uint8"),
       scales: this.external(g, `${name}.scales`, c.scales, "float32"),
       zeroPoints: this.external(g, `${name}.zero_points`, c.zeroPoints, "uint8"),
+    };
+  }
+
+  /** The DynamicQuantizeMatMul initializers of weight `name` [N, K]: int8 [K, N] + scales [N]. */
+  private channelQuantized(g: Graph, name: string, N: number, K: number): { weight: Value; scales: Value } {
+    if (!this.cache) {
+      const q = quantizePerChannelInt8(this.readF32(name), N, K);
+      return { weight: g.initializer(`${name}.int8`, q.weight, { int8: true }), scales: g.initializer(`${name}.scales`, q.scales) };
+    }
+    const c = this.cache.channelInt8(name, N, K, () => this.readF32(name));
+    const p = c.weight;
+    return {
+      weight: g.externalInitializer(`${name}.int8`, "uint8", p.shape, { location: p.location, offset: p.offset, length: p.length }, { int8: true }),
+      scales: this.external(g, `${name}.scales`, c.scales, "float32"),
     };
   }
 }

@@ -31,7 +31,7 @@ import { type DType, DTYPE_BYTES } from "../dtype.ts";
 import { ArgumentError, DTypeError } from "../errors.ts";
 import { Tensor, type Shape, numel } from "../tensor.ts";
 import { type AttrValue, attrText, toAttribute } from "./attributes.ts";
-import { type Dim, type NodeProtoMsg, type TensorProtoMsg, type AttributeValue, dtypeFromOnnx, encodeModel, onnxDataType } from "./onnx_proto.ts";
+import { type Dim, type NodeProtoMsg, type TensorProtoMsg, type AttributeValue, OnnxDataType, dtypeFromOnnx, encodeModel, onnxDataType } from "./onnx_proto.ts";
 
 export { type AttrValue, type FloatAttr, type FloatsAttr, float, floats } from "./attributes.ts";
 
@@ -133,16 +133,20 @@ export class Graph {
     return v;
   }
 
-  /** A weight stored inside the model as raw little-endian bytes (shares the tensor's buffer). */
-  initializer(name: string, tensor: Tensor): Value {
-    return this.addInitializer(this.claim(name, false), tensor);
+  /**
+   * A weight stored inside the model as raw little-endian bytes (shares the tensor's buffer).
+   * `int8`: a uint8 tensor's bytes are typed INT8 (two's complement) in the model, e.g. the weights
+   * of DynamicQuantizeMatMul (dynamic_quantize_matmul.ts); Tensor has no int8 dtype.
+   */
+  initializer(name: string, tensor: Tensor, opts: { int8?: boolean } = {}): Value {
+    return this.addInitializer(this.claim(name, false), tensor, opts.int8);
   }
 
-  private addInitializer(name: string, tensor: Tensor): Value {
+  private addInitializer(name: string, tensor: Tensor, int8 = false): Value {
     const v = new Value(this, name, tensor.dtype, "initializer");
     const d = tensor.data;
     const rawData = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    this.initializers.push({ value: v, proto: { name: v.name, dataType: onnxDataType(tensor.dtype), dims: tensor.shape, rawData } });
+    this.initializers.push({ value: v, proto: { name: v.name, dataType: this.typeCode(tensor.dtype, int8, name), dims: tensor.shape, rawData } });
     return this.touch(v);
   }
 
@@ -151,7 +155,7 @@ export class Graph {
    * `externalDataFolder` (ORT refuses absolute paths); `offset`/`length` are in bytes, so a weight
    * can point straight into a `.safetensors` payload.
    */
-  externalInitializer(name: string, dtype: DType, shape: Shape, ext: { location: string; offset: number; length: number }): Value {
+  externalInitializer(name: string, dtype: DType, shape: Shape, ext: { location: string; offset: number; length: number }, opts: { int8?: boolean } = {}): Value {
     if (isAbsolute(ext.location) || ext.location.split(/[\\/]/).includes("..")) {
       throw new ArgumentError(`externalInitializer ${name}: location "${ext.location}" must be a path relative to the external data folder (ORT refuses absolute paths and "..")`);
     }
@@ -160,8 +164,15 @@ export class Graph {
       throw new ArgumentError(`externalInitializer ${name}: length ${ext.length} bytes, but ${dtype} [${shape.join(", ")}] needs ${expected}`);
     }
     const v = new Value(this, this.claim(name, false), dtype, "initializer");
-    this.initializers.push({ value: v, proto: { name: v.name, dataType: onnxDataType(dtype), dims: shape, external: { ...ext } } });
+    this.initializers.push({ value: v, proto: { name: v.name, dataType: this.typeCode(dtype, opts.int8 ?? false, name), dims: shape, external: { ...ext } } });
     return this.touch(v);
+  }
+
+  /** TensorProto data type of an initializer: uint8 bytes may be declared INT8 (code 3). */
+  private typeCode(dtype: DType, int8: boolean, name: string): number {
+    if (!int8) return onnxDataType(dtype);
+    if (dtype !== "uint8") throw new ArgumentError(`Graph ${this.name}: initializer ${name} typed int8 must hold uint8 bytes, got ${dtype}`);
+    return OnnxDataType.INT8;
   }
 
   /** A constant: a Tensor, or numbers with a dtype (a single number gives a scalar, shape []). */

@@ -15,5 +15,6 @@ export * from "./backend.ts";
 export * from "./onnx_backend.ts";
 export * from "./checkpoint_weights.ts";
 export * from "./matmul_nbits.ts";
+export * from "./dynamic_quantize_matmul.ts";
 export * from "./weight_cache.ts";
 export * as onnxOps from "./ops/index.ts";

@@ -7,7 +7,8 @@
  *   key  = sha256(real path, size and mtime of every shard, format version)
  *   dir  = $PALIGEMMA_CACHE or ~/.cache/paligemma-ts, then weights/<key>/
  *   file = one .safetensors per weight and form: <name>.f32.safetensors (the float32 tensor),
- *          <name>.int4b128.safetensors (packed uint8, scales float32, zero_points uint8)
+ *          <name>.int4b128.safetensors (packed uint8, scales float32, zero_points uint8),
+ *          <name>.int8ch.safetensors (weight [K, N] int8 bytes, scales float32 [N]; per output channel)
  * Sessions then reference those files as external-data initializers (the folder is the cache dir),
  * exactly like float32 weights in the original checkpoint; ORT needs all of a session's external
  * files in ONE folder, which is why every transformed form of a checkpoint lives in the same dir.
@@ -25,6 +26,7 @@ import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { Tensor } from "../tensor.ts";
 import { SafetensorsFile } from "../safetensors/safetensors_file.ts";
 import { writeSafetensors } from "../safetensors/write.ts";
+import { quantizePerChannelInt8 } from "./dynamic_quantize_matmul.ts";
 import { type QuantBits, quantizeBlockwise } from "./matmul_nbits.ts";
 
 const FORMAT_VERSION = 2;
@@ -78,6 +80,16 @@ export class WeightCache {
     });
     const p = this.parts(file, ["packed", "scales", "zero_points"]);
     return { N, K, packed: p.packed, scales: p.scales, zeroPoints: p.zero_points };
+  }
+
+  /** The per-output-channel int8 form of `name` ([N, K] float32 from `read`), stored [K, N]; written on first use. */
+  channelInt8(name: string, N: number, K: number, read: () => Float32Array): { N: number; K: number; weight: CachedPart; scales: CachedPart } {
+    const file = this.entry(name, "int8ch", () => {
+      const q = quantizePerChannelInt8(read(), N, K);
+      return { weight: q.weight, scales: q.scales };
+    });
+    const p = this.parts(file, ["weight", "scales"]);
+    return { N, K, weight: p.weight, scales: p.scales };
   }
 
   /** Make sure `<name>.<form>.safetensors` exists (computing it with `make`); returns the file name. */
