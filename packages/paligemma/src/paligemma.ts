@@ -31,7 +31,7 @@ export interface LoadOptions {
   backend?: BackendName;
   /** "cpu" (default) or "cuda" (ONNX backend; the reference backend always runs on the CPU and says so once on stderr). */
   device?: DeviceName;
-  /** ONNX backend only: decoder weights "f32" (default), "int8" or "int4" (see onnx_backend.ts). */
+  /** ONNX backend only: weights "f32" (default), "int8" (fastest first token) or "int4" (fastest decode, least memory); both quantize the vision tower to int8 (see onnx_backend.ts). */
   dtype?: WeightDType;
   onProgress?: (e: LoadProgress) => void;
 }

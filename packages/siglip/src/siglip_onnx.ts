@@ -71,12 +71,18 @@ export class SiglipOnnx {
   ) {}
 
   /** Build and create every session (one per block, plus embeddings and post_layernorm). */
-  static async create(c: SiglipVisionConfig, w: CheckpointWeights, options: SessionOptions = {}, prefix = PALIGEMMA_VISION_PREFIX): Promise<SiglipOnnx> {
+  static async create(c: SiglipVisionConfig, w: CheckpointWeights, options: SessionOptions = {}, prefix = PALIGEMMA_VISION_PREFIX, onSession?: (done: number, total: number) => void): Promise<SiglipOnnx> {
     const o = w.sessionOptions(options);
+    const total = c.num_hidden_layers + 2;
     const embeddings = await createSession(siglipEmbeddingsGraph(c, w, prefix), o);
+    onSession?.(1, total);
     const layers: OnnxSession[] = [];
-    for (let i = 0; i < c.num_hidden_layers; i++) layers.push(await createSession(siglipEncoderLayerGraph(c, w, i, prefix), o)); // one at a time: bounded peak memory
+    for (let i = 0; i < c.num_hidden_layers; i++) {
+      layers.push(await createSession(siglipEncoderLayerGraph(c, w, i, prefix), o)); // one at a time: bounded peak memory (quantizing, when asked, happens here)
+      onSession?.(i + 2, total);
+    }
     const post = await createSession(siglipPostLayerNormGraph(c, w, prefix), o);
+    onSession?.(total, total);
     return new SiglipOnnx(c, embeddings, layers, post);
   }
 
