@@ -11,13 +11,17 @@
  * and reports prefill GFLOP/s and decode weight-GB/s against the ceilings (costs.ts).
  * Options: --json (one JSON object on stdout, progress on stderr), --tokens N (default 24),
  * --runs N (default 2; the last is reported, the first warms up), --scaling (scaling.ts rows),
- * --threads N, --linear fused|gemm, --dtype f32|int8|int4 (decoder weights), --prepack (float32
- * weights prepacked instead of mapped), --no-limits, --seed N. The checkpoint (~11.7 GB float32) is
+ * --threads N, --linear fused|gemm, --dtype f32|int8|int4 (decoder weights), --vision-dtype int8|f32
+ * (vision linears under int8/int4), --int8-kernel dynamic|nbits, --head-bits 8|4 and --int4-linears
+ * mlp.down_proj,... (int8 only: LM head bits, per-layer linears kept int4), --prepack (float32 weights prepacked
+ * instead of mapped), --fresh-cache (first start: quantize into an empty cache, then the cached start),
+ * --no-limits, --seed N. The checkpoint (~11.7 GB float32) is
  * written once under $PALIGEMMA_BENCH_CACHE or os.tmpdir()/paligemma-ts-bench/ and reused; quantized
  * weights are cached next to it (bench-root/weight-cache).
  *
  * Reference: DESIGN.md section 4; targets in docs (TTFT <= 8 s, decode <= 0.45 s/token, RSS <= 1.1x).
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -39,6 +43,11 @@ const { values: args } = parseArgs({
     linear: { type: "string", default: "fused" },
     dtype: { type: "string", default: "f32" },
     prepack: { type: "boolean", default: false },
+    "vision-dtype": { type: "string", default: "int8" },
+    "int8-kernel": { type: "string", default: "dynamic" },
+    "fresh-cache": { type: "boolean", default: false },
+    "head-bits": { type: "string" },
+    "int4-linears": { type: "string", default: "" },
     "no-limits": { type: "boolean", default: false },
     seed: { type: "string", default: "0" },
     prompt: { type: "string", default: "caption en describe the picture in a few words" },
@@ -67,11 +76,27 @@ const rssBeforeLoad = rss();
 async function load(dir: string): Promise<PaliGemma> {
   const config = loadPaliGemmaConfig(dir);
   const tok = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
-  const cacheRoot = path.join(path.dirname(dir), "weight-cache");
-  const { vision, decoder } = await loadOnnxBackends(dir, config, { linear: args.linear as LinearKind, threads, dtype: args.dtype as WeightDType, prepack: args.prepack, cacheRoot });
+  const { vision, decoder } = await loadOnnxBackends(dir, config, {
+    linear: args.linear as LinearKind, threads, dtype: args.dtype as WeightDType, prepack: args.prepack, cacheRoot,
+    visionDtype: args["vision-dtype"] as "f32" | "int8", int8Kernel: args["int8-kernel"] as "dynamic" | "nbits", headBits: args["head-bits"] ? (Number(args["head-bits"]) as 8 | 4) : undefined, int4Linears: args["int4-linears"] ? args["int4-linears"].split(",") : [],
+    onProgress: (e) => { if (e.stage === "weights" && (e.loaded === e.total || e.loaded % 8 === 0)) process.stderr.write(`  load ${e.loaded}/${e.total} ${e.name ?? ""}\n`); },
+  });
   return PaliGemma.fromBackends(config, tok, vision, decoder);
 }
 
+// --fresh-cache: convert/quantize into an empty cache first (the first start), then load again from it
+// (a cached start); the reported load is the cached one. The fresh cache is deleted at the end.
+const benchRoot = path.dirname(ckpt.dir);
+const cacheRoot = args["fresh-cache"] ? fs.mkdtempSync(path.join(benchRoot, "fresh-cache-")) : path.join(benchRoot, "weight-cache");
+let firstLoadMs: number | null = null;
+if (args["fresh-cache"] && args.dtype !== "f32") {
+  const t0 = performance.now();
+  const m = await load(ckpt.dir);
+  firstLoadMs = performance.now() - t0;
+  log(`first load (converting into an empty cache): ${(firstLoadMs / 1000).toFixed(1)} s (peak RSS so far ${(maxRss() / GB).toFixed(2)} GB)`);
+  await m.dispose();
+  global.gc?.();
+}
 let t = performance.now();
 const model = await load(ckpt.dir);
 const loadMs = performance.now() - t;
@@ -113,8 +138,13 @@ for (let i = 0; i < Number(args.runs); i++) {
 const res = r!;
 const vGflops = visionFlops(c) / res.visionMs / 1e6;
 const pGflops = prefillFlops(c, T) / res.prefillMs / 1e6;
-const bytesPerWeight = { f32: 4, int8: 1 + 5 / 128, int4: 0.5 + 4.5 / 128 }[args.dtype as WeightDType]; // + scale (f32) and zero point per block of 128
-const decodeBytes = decodeWeightBytes(c, bytesPerWeight);
+// int4 MatMulNBits: + scale (f32) and zero point per block of 128; int8 (DynamicQuantizeMatMul): one scale
+// per output channel (~0); int8's LM head is int4 unless --head-bits 8 (and --int8-kernel nbits: blockwise int8).
+const int4Bytes = 0.5 + 4.5 / 128;
+const int8Bytes = args["int8-kernel"] === "nbits" ? 1 + 5 / 128 : 1;
+const bytesPerWeight = { f32: 4, int8: int8Bytes, int4: int4Bytes }[args.dtype as WeightDType];
+const headBytes = args.dtype === "int8" ? (args["head-bits"] === "8" ? 1 + 5 / 128 : int4Bytes) : bytesPerWeight;
+const decodeBytes = decodeWeightBytes(c, bytesPerWeight, headBytes); // (--int4-linears not counted)
 const dGBs = decodeBytes / res.decodeMsPerToken / 1e6;
 const peak = maxRss();
 log(`vision ${(visionFlops(c) / GB).toFixed(0)} GFLOP -> ${vGflops.toFixed(0)} GFLOP/s; prefill ${(prefillFlops(c, T) / GB).toFixed(0)} GFLOP -> ${pGflops.toFixed(0)} GFLOP/s` +
@@ -125,6 +155,7 @@ log(`peak RSS ${(peak / GB).toFixed(2)} GB = ${(peak / ckpt.bytes).toFixed(3)}x 
 const scaling = args.scaling ? await scalingRows(model, pixels, log) : undefined;
 await model.dispose();
 await releaseAllSessions();
+if (args["fresh-cache"]) fs.rmSync(cacheRoot, { recursive: true, force: true });
 const image448 = args.scaling ? await imageSizeRow((size) => load(randomPaliGemma3b({ imageSize: size, seed: Number(args.seed), tokenizer, log }).dir), args.prompt, log) : undefined;
 
 if (args.json) {
@@ -132,7 +163,7 @@ if (args.json) {
     checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
     threads: threads ?? null, dtype: args.dtype, prepack: args.prepack, linear: args.linear,
     machine: limits,
-    loadMs, rssBeforeLoad, rssAfterLoad,
+    loadMs, firstLoadMs, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears: args["int4-linears"], rssBeforeLoad, rssAfterLoad,
     promptTokens: T, decodeTokens: steps,
     visionMs: res.visionMs, prefillMs: res.prefillMs, ttftMs: res.ttftMs,
     decodeMsPerToken: res.decodeMsPerToken, decodeStepsMs: res.stepsMs, decodeOutsideOrtPct: res.decodeOutsideOrtPct,

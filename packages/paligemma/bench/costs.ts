@@ -38,8 +38,8 @@ export function prefillFlops(c: PaliGemmaConfig, T: number): number {
   return t.num_hidden_layers * layer + 2 * t.vocab_size * t.hidden_size;
 }
 
-/** Weight bytes one decode step must read (float32): every layer + the tied LM head. */
-export function decodeWeightBytes(c: PaliGemmaConfig, bytesPerWeight = 4): number {
+/** Weight bytes one decode step must read: every layer + the tied LM head (bytes per weight of each; default float32). */
+export function decodeWeightBytes(c: PaliGemmaConfig, bytesPerWeight = 4, headBytesPerWeight = bytesPerWeight): number {
   const t = c.text_config;
-  return (t.num_hidden_layers * decoderLayerParams(c) + t.vocab_size * t.hidden_size) * bytesPerWeight;
+  return t.num_hidden_layers * decoderLayerParams(c) * bytesPerWeight + t.vocab_size * t.hidden_size * headBytesPerWeight;
 }
