@@ -18,6 +18,8 @@ export interface ModelOptions {
   model: string;
   device?: "cpu" | "cuda";
   backend?: "onnx" | "reference";
+  /** ONNX weight type (quantizing on the first start: the bar then shows every session as it is converted). */
+  dtype?: "f32" | "int8" | "int4";
   json?: boolean;
 }
 
@@ -36,6 +38,7 @@ export async function loadModel(opts: ModelOptions, io: CliIO): Promise<LoadedMo
     const model = await PaliGemma.load(opts.model, {
       backend: opts.backend,
       device: opts.device,
+      dtype: opts.dtype,
       onProgress: (p) => progress.update(p.loaded, p.total, p.name ?? p.stage),
     });
     return { model, loadMs: performance.now() - t0 };
