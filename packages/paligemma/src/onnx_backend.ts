@@ -6,9 +6,12 @@
  *            projector: one Linear session  [B, N, Dv] -> [B, N, Ht]
  *   decoder  GemmaOnnx: LM head session (created first: largest weight), one session per layer;
  *            embedding rows read from the checkpoint file; KV cache in JS (core KVCache)
- * Weights: float32 tensors are external-data initializers pointing into the .safetensors files
- * (ORT maps them and prepacks each MatMul weight once; nothing is read into JS); bf16/f16 tensors
- * are converted to float32 once at load. Every session uses the same options (device, threads).
+ * Weights (CheckpointWeights): float32 tensors are external-data initializers pointing into the
+ * .safetensors files; prepacking is off for them (`prepack` turns it on), so ORT memory-maps them in
+ * place: nothing is read into JS and the pages are the page cache's. bf16/f16 tensors >= 1 MiB are
+ * widened to float32 once into the disk cache (`cacheRoot`) and mapped from there on later loads.
+ * Quantized weights (below) are computed once into the same cache and prepacked.
+ * Every session uses the same options (device, threads; no per-session memory arena).
  * The checkpoint is checked against the config first (missing/unexpected/shape problems, all at once).
  *
  * Reference: reference_backend.ts (same contracts); DESIGN.md section 4 (why sessions look like this).
@@ -20,7 +23,7 @@
  *         sees one row per step, prefill included, and int4 keeps 0.26 GB of its 0.53 GB int8 off the RSS)
  *   both  vision tower linears: per-channel int8 DynamicQuantizeMatMul (`visionDtype`, default "int8";
  *         So400m in float32 is 1.6 GB resident, in int8 0.4 GB); projector stays float32
- * Leaves out: on-disk caching of bf16 -> f32 conversions, worker threads.
+ * Leaves out: worker threads, several layers per session, quantizing the projector or embedding rows.
  */
 import { GemmaOnnx } from "@paligemma-ts/gemma";
 import { SiglipOnnx } from "@paligemma-ts/siglip";
@@ -38,9 +41,10 @@ export interface OnnxBackendOptions {
   /** How linear layers read W^T (default "fused"). */
   linear?: LinearKind;
   /**
-   * Decoder weights: "f32" (default, in place), or weight-only "int8" / "int4" MatMulNBits (block 128,
-   * accuracy_level 4) for every decoder linear layer and the tied LM head, quantized once into a disk
-   * cache. The vision tower and projector stay float32.
+   * Decoder weights: "f32" (default, mapped in place), "int8" (per-channel DynamicQuantizeMatMul linears,
+   * LM head MatMulNBits per `headBits`) or "int4" (MatMulNBits block 128, accuracy_level 4, LM head too),
+   * quantized once into a disk cache. Under int8/int4 the vision linears are int8 too (`visionDtype`);
+   * the projector stays float32.
    */
   dtype?: WeightDType;
   /** Vision tower linears when `dtype` is int8/int4: "int8" (default, DynamicQuantizeMatMul) or "f32". Ignored for f32. */

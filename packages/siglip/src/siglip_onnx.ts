@@ -8,9 +8,11 @@
  *   block i:     x = x + out(attn(q(ln1 x), k(ln1 x), v(ln1 x)))               bidirectional, no mask
  *                x = x + fc2(gelu_tanh(fc1(ln2 x)))                             [B, N, D]
  *   post:        last_hidden_state = post_layernorm(x)                          [B, N, D]
- * Weights are initializers (so ORT prepacks them), referenced in place in float32 checkpoints
- * (`CheckpointWeights`); attention uses the opset 23 `Attention` op on the 3-D layout [B, N, H*hd]
- * straight out of the projections, so no Transpose is needed.
+ * Weights are initializers placed by `CheckpointWeights`: float32 ones are external data memory-mapped
+ * in place from the checkpoint (prepacking off, nothing copied into JS); bf16/f16 ones are widened
+ * once into a disk cache; under PaliGemma's --dtype int8/int4 the linears are per-channel int8
+ * DynamicQuantizeMatMul weights (from the same cache, prepacked). Attention uses the opset 23
+ * `Attention` op on the 3-D layout [B, N, H*hd] straight out of the projections: no Transpose.
  * Only hidden states cross the JS boundary (inputs are zero-copy; outputs are copied, ~0.6 ms/MiB).
  *
  * References: vision_tower.ts (the reference this must match); Hugging Face `SiglipVisionTransformer`.
