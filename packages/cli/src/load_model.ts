@@ -18,8 +18,12 @@ export interface ModelOptions {
   model: string;
   device?: "cpu" | "cuda";
   backend?: "onnx" | "reference";
-  /** ONNX weight type (quantizing on the first start: the bar then shows every session as it is converted). */
-  dtype?: "f32" | "int8" | "int4";
+  /**
+   * ONNX weight type (quantizing on the first start: the bar then shows every session as it is
+   * converted). "int8-lowmem" = int8 with each MLP down_proj MatMulNBits int4 (peak RSS under 3 GB
+   * at 3B, at a quality cost: packages/paligemma/bench/README.md).
+   */
+  dtype?: "f32" | "int8" | "int8-lowmem" | "int4";
   json?: boolean;
 }
 
@@ -38,7 +42,8 @@ export async function loadModel(opts: ModelOptions, io: CliIO): Promise<LoadedMo
     const model = await PaliGemma.load(opts.model, {
       backend: opts.backend,
       device: opts.device,
-      dtype: opts.dtype,
+      dtype: opts.dtype === "int8-lowmem" ? "int8" : opts.dtype,
+      int4Linears: opts.dtype === "int8-lowmem" ? ["mlp.down_proj"] : undefined,
       onProgress: (p) => progress.update(p.loaded, p.total, p.name ?? p.stage),
     });
     return { model, loadMs: performance.now() - t0 };

@@ -53,7 +53,7 @@ function addRuntimeOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option("--device <device>", "where ONNX sessions run (default: $PALIGEMMA_DEVICE or cpu)").choices(["cpu", "cuda"]))
     .addOption(new Option("--backend <backend>", "kernels: onnx (fast) or reference (plain TypeScript, the spec)").choices(["onnx", "reference"]).default("onnx"))
-    .addOption(new Option("--dtype <dtype>", "onnx weights: f32, int8 (fastest first token) or int4 (fastest decode); quantized once into a disk cache").choices(["f32", "int8", "int4"]))
+    .addOption(new Option("--dtype <dtype>", "onnx weights: f32, int8 (fastest first token), int8-lowmem (int8 with int4 MLP down projections: less memory, lower quality) or int4 (fastest decode); quantized once into a disk cache").choices(["f32", "int8", "int8-lowmem", "int4"]))
     .option("--json", "print exactly one JSON object on stdout (no progress bar)");
 }
 

@@ -7,6 +7,10 @@
  *     12 golden greedy ids EXACTLY (ids, not floats: no tolerance), for every prompt in golden.json;
  *   - `score --json` matches golden `score.mean_suffix_nll` within 1e-4 (absolute);
  *   - --draw writes a PNG; --stream prints the same text as the JSON answer;
+ *   - `--dtype int8-lowmem` (int8, MLP down_proj int4) scores within 0.5 of the golden NLL (the bound
+ *     onnx_quantized.test.ts gives any int4 decoder linear);
+ *   - Linux: the launcher re-executes itself once with MALLOC_MMAP_THRESHOLD_=1048576, and keeps a
+ *     value the user set (seen through a --require hook that logs each process's setting);
  *   - bad input (missing model dir, config.json not JSON, a file that is not an image, --device tpu)
  *     exits non-zero with ONE stderr line naming the problem, and no stack trace.
  */
@@ -39,9 +43,9 @@ interface Run {
 }
 
 /** Spawn the CLI like a user would; stderr is a pipe (not a TTY), so no progress bar. */
-function cli(args: string[]): Promise<Run> {
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PALIGEMMA_DEBUG: "" } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PALIGEMMA_DEBUG: "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -187,5 +191,43 @@ describe("errors: one line on stderr, non-zero exit, no stack trace", () => {
     const prompt = "cat ".repeat(9000); // > max_position_embeddings (8192) tokens
     const r = await cli(["generate", "--model", model, "--image", image, "--prompt", prompt, "--max-new-tokens", "1"]);
     expectOneLineError(r, /(prompt|tokens|position)/i);
+  });
+});
+
+describe("--dtype int8-lowmem", () => {
+  it("scores within the int4 bound of the golden NLL (quantized into a private cache)", async () => {
+    const g = golden("paligemma-tiny");
+    const model = fixtureDir("paligemma-tiny");
+    const args = ["score", "--model", model, "--image", join(model, "image.png"), "--prefix", g.score.prefix, "--suffix", g.score.suffix, "--json", "--dtype", "int8-lowmem"];
+    const r = await cli(args, { PALIGEMMA_CACHE: join(tmp, "cache-int8-lowmem") });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const diff = Math.abs(JSON.parse(r.stdout).meanNll - g.score.mean_suffix_nll);
+    console.log(`paligemma-tiny int8-lowmem score |diff| ${diff.toExponential(2)} (tol 0.5)`);
+    expect(diff).toBeLessThan(0.5);
+  });
+});
+
+describe.runIf(process.platform === "linux")("launcher: glibc malloc mmap threshold", () => {
+  // A --require hook appends "<MALLOC_MMAP_THRESHOLD_ or unset> <PALIGEMMA_MALLOC_TUNED or unset>" per process
+  // (main threads only: tsx's loader hooks run on a worker thread, which loads --require too).
+  const hookRun = async (env: NodeJS.ProcessEnv): Promise<string[]> => {
+    const dir = mkdtempSync(join(tmp, "malloc-"));
+    const log = join(dir, "log.txt");
+    const hook = join(dir, "hook.cjs");
+    writeFileSync(hook, `if (require("node:worker_threads").isMainThread) require("node:fs").appendFileSync(${JSON.stringify(log)}, \`\${process.env.MALLOC_MMAP_THRESHOLD_ ?? "unset"} \${process.env.PALIGEMMA_MALLOC_TUNED ?? "unset"}\\n\`);\n`);
+    const r = await cli(["--version"], { NODE_OPTIONS: `--require ${hook}`, MALLOC_MMAP_THRESHOLD_: undefined, PALIGEMMA_MALLOC_TUNED: undefined, GLIBC_TUNABLES: undefined, ...env });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe("0.1.0");
+    return readFileSync(log, "utf8").trim().split("\n");
+  };
+
+  it("re-executes once with 1 MiB when unset", async () => {
+    expect(await hookRun({})).toEqual(["unset unset", "1048576 1"]);
+  });
+
+  it("keeps the user's MALLOC_MMAP_THRESHOLD_ and opts out with PALIGEMMA_MALLOC_TUNED=0", async () => {
+    expect(await hookRun({ MALLOC_MMAP_THRESHOLD_: "65536" })).toEqual(["65536 unset"]);
+    expect(await hookRun({ PALIGEMMA_MALLOC_TUNED: "0" })).toEqual(["unset 0"]);
   });
 });

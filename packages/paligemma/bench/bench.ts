@@ -15,7 +15,9 @@
  * (vision linears under int8/int4), --int8-kernel dynamic|nbits, --head-bits 8|4 and --int4-linears
  * mlp.down_proj,... (int8 only: LM head bits, per-layer linears kept int4), --prepack (float32 weights prepacked
  * instead of mapped), --fresh-cache (first start: quantize into an empty cache, then the cached start),
- * --no-limits, --seed N. The checkpoint (~11.7 GB float32) is
+ * --no-limits, --seed N. On Linux the bench re-executes itself once under glibc malloc's 1 MiB mmap
+ * threshold unless the environment sets one (malloc_env.ts; PALIGEMMA_MALLOC_TUNED=0: glibc's default)
+ * and prints the setting it ran under (`malloc:`, JSON `malloc`). The checkpoint (~11.7 GB float32) is
  * written once under $PALIGEMMA_BENCH_CACHE or os.tmpdir()/paligemma-ts-bench/ and reused; quantized
  * weights are cached next to it (bench-root/weight-cache).
  *
@@ -30,6 +32,7 @@ import { type LinearKind, Tensor, releaseAllSessions, seededRng } from "@paligem
 import { type OnnxDecoderBackend, PaliGemma, type WeightDType, loadOnnxBackends, loadPaliGemmaConfig } from "../src/index.ts";
 import { decodeWeightBytes, prefillFlops, visionFlops } from "./costs.ts";
 import { machineLimits } from "./machine_limits.ts";
+import { mallocSetting, needsMallocReexec, reexecWithMallocThreshold } from "./malloc_env.ts";
 import { randomPaliGemma3b } from "./random_checkpoint.ts";
 import { imageSizeRow, scalingRows } from "./scaling.ts";
 
@@ -53,6 +56,9 @@ const { values: args } = parseArgs({
     prompt: { type: "string", default: "caption en describe the picture in a few words" },
   },
 });
+// glibc reads its malloc settings at start: re-run once with the 1 MiB mmap threshold (malloc_env.ts).
+if (needsMallocReexec()) await reexecWithMallocThreshold();
+const malloc = mallocSetting();
 const log = (s: string) => (args.json ? process.stderr : process.stdout).write(`${s}\n`);
 const GB = 1e9;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -63,6 +69,7 @@ const threads = args.threads ? Number(args.threads) : undefined;
 if (threads) process.env.PALIGEMMA_THREADS = String(threads);
 const tokenizer = fileURLToPath(new URL("../../../fixtures/paligemma-tiny/tokenizer.model", import.meta.url));
 const ckpt = randomPaliGemma3b({ seed: Number(args.seed), tokenizer, log });
+log(`malloc: ${malloc}`);
 log(`checkpoint: ${ckpt.dir} (${(ckpt.bytes / GB).toFixed(2)} GB float32, ${ckpt.reused ? "reused from cache" : "generated now"})`);
 
 const limits = args["no-limits"] ? null : await machineLimits(2048, 16384, threads);
@@ -161,7 +168,7 @@ const image448 = args.scaling ? await imageSizeRow((size) => load(randomPaliGemm
 if (args.json) {
   console.log(JSON.stringify({
     checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
-    threads: threads ?? null, dtype: args.dtype, prepack: args.prepack, linear: args.linear,
+    malloc, threads: threads ?? null, dtype: args.dtype, prepack: args.prepack, linear: args.linear,
     machine: limits,
     loadMs, firstLoadMs, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears: args["int4-linears"], rssBeforeLoad, rssAfterLoad,
     promptTokens: T, decodeTokens: steps,

@@ -33,6 +33,12 @@ export interface LoadOptions {
   device?: DeviceName;
   /** ONNX backend only: weights "f32" (default), "int8" (fastest first token) or "int4" (fastest decode, least memory); both quantize the vision tower to int8 (see onnx_backend.ts). */
   dtype?: WeightDType;
+  /**
+   * dtype "int8" only: decoder linears kept MatMulNBits int4, e.g. ["mlp.down_proj"] (the CLI's
+   * `--dtype int8-lowmem`): 0.24 GB less peak RSS at the 3B shape for ~0.7 s more prefill and a
+   * larger quality cost (fixtures: prefill logits max-abs 0.54-0.83 vs 0.21-0.52; bench/README.md).
+   */
+  int4Linears?: string[];
   onProgress?: (e: LoadProgress) => void;
 }
 
@@ -91,7 +97,7 @@ export class PaliGemma {
     const config = loadPaliGemmaConfig(dir);
     const tokenizer = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
     if (backend === "onnx") {
-      const { vision, decoder } = await loadOnnxBackends(dir, config, { device: options.device, dtype: options.dtype, onProgress: options.onProgress });
+      const { vision, decoder } = await loadOnnxBackends(dir, config, { device: options.device, dtype: options.dtype, int4Linears: options.int4Linears, onProgress: options.onProgress });
       return new PaliGemma(config, tokenizer, vision, decoder);
     }
     const weights = loadPaliGemmaWeights(dir, config, options.onProgress);
