@@ -5,10 +5,12 @@
  *   machine   a large MatMul's GFLOP/s and an M=1 MatMul's GB/s (machine_limits.ts): the ceilings
  *   load      PaliGemma.load(dir, { backend: "onnx" }): open, check, create + prepack every session
  *   vision    SigLIP + projector for one image; time to first token = vision + prefill
+ *   quantized under int8/int4: the M=1 weight GB/s of the exact kernels decode uses (quantizedLimits)
  *   decode    ms/token, median over --tokens steps (greedy, eos ignored), and the share of each step
  *             spent outside session.run (masks, tables, cache appends, sampling, text decoding)
  *   memory    peak RSS (process.resourceUsage().maxRSS) against the checkpoint's weight bytes
- * and reports prefill GFLOP/s and decode weight-GB/s against the ceilings (costs.ts).
+ * and reports prefill GFLOP/s and decode weight-GB/s against the ceilings (costs.ts); quantized decode
+ * against both the f32 M=1 ceiling and its own kernels' (sum over kinds of bytes_kind / ceiling_kind).
  * Options: --json (one JSON object on stdout, progress on stderr), --tokens N (default 24),
  * --runs N (default 2; the last is reported, the first warms up), --scaling (scaling.ts rows),
  * --threads N, --linear fused|gemm, --dtype f32|int8|int4 (decoder weights), --vision-dtype int8|f32
@@ -30,8 +32,8 @@ import { parseArgs } from "node:util";
 import { PaliGemmaTokenizer } from "@paligemma-ts/processor";
 import { type LinearKind, Tensor, releaseAllSessions, seededRng } from "@paligemma-ts/tensor";
 import { type OnnxDecoderBackend, PaliGemma, type WeightDType, loadOnnxBackends, loadPaliGemmaConfig } from "../src/index.ts";
-import { decodeWeightBytes, prefillFlops, visionFlops } from "./costs.ts";
-import { machineLimits } from "./machine_limits.ts";
+import { decodeWeightBytes, decoderLinearParams, prefillFlops, visionFlops } from "./costs.ts";
+import { QUANT_BYTES_PER_WEIGHT, type QuantCeiling, type QuantKind, machineLimits, quantizedLimits } from "./machine_limits.ts";
 import { mallocSetting, needsMallocReexec, reexecWithMallocThreshold } from "./malloc_env.ts";
 import { randomPaliGemma3b } from "./random_checkpoint.ts";
 import { imageSizeRow, scalingRows } from "./scaling.ts";
@@ -72,9 +74,20 @@ const ckpt = randomPaliGemma3b({ seed: Number(args.seed), tokenizer, log });
 log(`malloc: ${malloc}`);
 log(`checkpoint: ${ckpt.dir} (${(ckpt.bytes / GB).toFixed(2)} GB float32, ${ckpt.reused ? "reused from cache" : "generated now"})`);
 
+const c0 = loadPaliGemmaConfig(ckpt.dir);
 const limits = args["no-limits"] ? null : await machineLimits(2048, 16384, threads);
 if (limits) {
   log(`machine: MatMul ${limits.shape}: ${limits.compute.best.toFixed(0)} GFLOP/s best (${limits.compute.median.toFixed(0)} median), M=1 ${limits.memory.best.toFixed(1)} GB/s best (${limits.memory.median.toFixed(1)} median)`);
+}
+// Quantized decode: the same-run M=1 ceilings of the kernels it uses (machine_limits.ts quantizedLimits).
+const qKinds: QuantKind[] = args.dtype === "int4" ? ["int4-nbits"]
+  : args.dtype === "int8" ? [args["int8-kernel"] === "nbits" ? "int8-nbits" : "int8-dqmm", args["head-bits"] === "8" ? "int8-nbits" : "int4-nbits"].filter((k, i, a) => a.indexOf(k as QuantKind) === i) as QuantKind[] : [];
+if (args.dtype === "int8" && args["int4-linears"] && !qKinds.includes("int4-nbits")) qKinds.push("int4-nbits");
+const qLimits = args["no-limits"] || qKinds.length === 0 ? null : await quantizedLimits(qKinds, c0.text_config.hidden_size, c0.text_config.intermediate_size, threads);
+if (qLimits) {
+  for (const [k, q] of Object.entries(qLimits)) {
+    log(`machine: ${k} M=1 ${Object.entries(q.shapes).map(([sh, v]) => `${sh} ${v.best.toFixed(1)} GB/s best (${v.bestMs.toFixed(2)} ms; ${v.median.toFixed(1)} median)`).join(", ")}; both ${q.best.toFixed(1)} GB/s best (${q.median.toFixed(1)} median)`);
+  }
 }
 global.gc?.();
 const rssBeforeLoad = rss();
@@ -145,18 +158,43 @@ for (let i = 0; i < Number(args.runs); i++) {
 const res = r!;
 const vGflops = visionFlops(c) / res.visionMs / 1e6;
 const pGflops = prefillFlops(c, T) / res.prefillMs / 1e6;
-// int4 MatMulNBits: + scale (f32) and zero point per block of 128; int8 (DynamicQuantizeMatMul): one scale
-// per output channel (~0); int8's LM head is int4 unless --head-bits 8 (and --int8-kernel nbits: blockwise int8).
-const int4Bytes = 0.5 + 4.5 / 128;
-const int8Bytes = args["int8-kernel"] === "nbits" ? 1 + 5 / 128 : 1;
-const bytesPerWeight = { f32: 4, int8: int8Bytes, int4: int4Bytes }[args.dtype as WeightDType];
-const headBytes = args.dtype === "int8" ? (args["head-bits"] === "8" ? 1 + 5 / 128 : int4Bytes) : bytesPerWeight;
-const decodeBytes = decodeWeightBytes(c, bytesPerWeight, headBytes); // (--int4-linears not counted)
+// Bytes one decode step reads, by the kernel that reads them (machine_limits.ts QUANT_BYTES_PER_WEIGHT):
+// int4: every linear + the tied head MatMulNBits int4; int8: linears DynamicQuantizeMatMul per-channel
+// (--int8-kernel nbits: MatMulNBits int8), --int4-linears MatMulNBits int4, head int4 (--head-bits 8: int8).
+const L = c.text_config.num_hidden_layers;
+const headParams = c.text_config.vocab_size * c.text_config.hidden_size;
+const int4Set = new Set(args.dtype === "int8" && args["int4-linears"] ? args["int4-linears"].split(",") : []);
+const bytesByKind: Partial<Record<QuantKind | "f32", number>> = {};
+const addBytes = (k: QuantKind | "f32", params: number) => { bytesByKind[k] = (bytesByKind[k] ?? 0) + params * (k === "f32" ? 4 : QUANT_BYTES_PER_WEIGHT[k]); };
+if (args.dtype === "f32") addBytes("f32", decodeWeightBytes(c) / 4);
+else {
+  const linKind: QuantKind = args.dtype === "int4" ? "int4-nbits" : args["int8-kernel"] === "nbits" ? "int8-nbits" : "int8-dqmm";
+  for (const [name, n] of Object.entries(decoderLinearParams(c))) addBytes(int4Set.has(name) ? "int4-nbits" : linKind, L * n);
+  addBytes(args.dtype === "int8" && args["head-bits"] === "8" ? "int8-nbits" : "int4-nbits", headParams);
+}
+const decodeBytes = Object.values(bytesByKind).reduce((a, b) => a + b, 0);
 const dGBs = decodeBytes / res.decodeMsPerToken / 1e6;
+// Quantized decode against its own kernels: the time a token would take if every linear ran at its kind's
+// best M=1 rate = sum(bytes_kind / ceiling_kind); its GB/s = bytes / that time (a bytes-weighted harmonic mean).
+let decodeQuant: { bytesByKind: typeof bytesByKind; kernels: Partial<Record<QuantKind, QuantCeiling>>; kernelBoundMs: number; kernelBoundMedianMs: number; kernelCeilingGBs: number; kernelCeilingMedianGBs: number; ofKernelCeiling: number; ofF32Ceiling: number | null } | null = null;
+if (qLimits) {
+  const kinds = Object.keys(bytesByKind) as QuantKind[];
+  const kernelBoundMs = kinds.reduce((a, k) => a + bytesByKind[k]! / qLimits[k]!.best / 1e6, 0);
+  const kernelBoundMedianMs = kinds.reduce((a, k) => a + bytesByKind[k]! / qLimits[k]!.median / 1e6, 0);
+  const kernelCeilingGBs = decodeBytes / kernelBoundMs / 1e6;
+  decodeQuant = {
+    bytesByKind, kernels: qLimits, kernelBoundMs, kernelBoundMedianMs, kernelCeilingGBs, kernelCeilingMedianGBs: decodeBytes / kernelBoundMedianMs / 1e6,
+    ofKernelCeiling: dGBs / kernelCeilingGBs, ofF32Ceiling: limits ? dGBs / limits.memory.best : null,
+  };
+}
 const peak = maxRss();
 log(`vision ${(visionFlops(c) / GB).toFixed(0)} GFLOP -> ${vGflops.toFixed(0)} GFLOP/s; prefill ${(prefillFlops(c, T) / GB).toFixed(0)} GFLOP -> ${pGflops.toFixed(0)} GFLOP/s` +
   (limits ? ` (${((100 * pGflops) / limits.compute.best).toFixed(0)}% of the MatMul ceiling)` : ""));
-log(`decode (${args.dtype}) reads ${(decodeBytes / GB).toFixed(2)} GB of weights per token -> ${dGBs.toFixed(1)} GB/s` + (limits ? ` (${((100 * dGBs) / limits.memory.best).toFixed(0)}% of the M=1 ceiling)` : ""));
+log(`decode (${args.dtype}) reads ${(decodeBytes / GB).toFixed(2)} GB of weights per token -> ${dGBs.toFixed(1)} GB/s` + (limits ? ` (${((100 * dGBs) / limits.memory.best).toFixed(0)}% of the ${args.dtype === "f32" ? "" : "f32 "}M=1 ceiling)` : ""));
+if (decodeQuant) {
+  const parts = Object.entries(decodeQuant.bytesByKind).map(([k, b]) => `${k} ${(b / GB).toFixed(2)} GB @ ${decodeQuant!.kernels[k as QuantKind]!.best.toFixed(1)} GB/s`);
+  log(`decode vs its kernels' M=1 ceilings (${parts.join(", ")}): ${decodeQuant.kernelBoundMs.toFixed(1)} ms/token at best rates (${decodeQuant.kernelBoundMedianMs.toFixed(1)} at medians) = ${decodeQuant.kernelCeilingGBs.toFixed(1)} GB/s; decode ${res.decodeMsPerToken.toFixed(0)} ms = ${(100 * decodeQuant.ofKernelCeiling).toFixed(0)}% of it (${(res.decodeMsPerToken / decodeQuant.kernelBoundMs).toFixed(2)}x the kernel-bound time)`);
+}
 log(`peak RSS ${(peak / GB).toFixed(2)} GB = ${(peak / ckpt.bytes).toFixed(3)}x the weights (${(ckpt.bytes / GB).toFixed(2)} GB)`);
 
 const scaling = args.scaling ? await scalingRows(model, pixels, log) : undefined;
@@ -169,12 +207,13 @@ if (args.json) {
   console.log(JSON.stringify({
     checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
     malloc, threads: threads ?? null, dtype: args.dtype, prepack: args.prepack, linear: args.linear,
-    machine: limits,
+    machine: limits, machineQuantized: qLimits,
     loadMs, firstLoadMs, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears: args["int4-linears"], rssBeforeLoad, rssAfterLoad,
     promptTokens: T, decodeTokens: steps,
     visionMs: res.visionMs, prefillMs: res.prefillMs, ttftMs: res.ttftMs,
     decodeMsPerToken: res.decodeMsPerToken, decodeStepsMs: res.stepsMs, decodeOutsideOrtPct: res.decodeOutsideOrtPct,
     visionGflops: vGflops, prefillGflops: pGflops, decodeGBs: dGBs, decodeWeightBytes: decodeBytes,
+    decodeOfF32Ceiling: limits ? dGBs / limits.memory.best : null, decodeQuantized: decodeQuant,
     peakRss: peak, peakRssOverWeights: peak / ckpt.bytes,
     scaling: scaling ? { ...scaling, image448 } : undefined,
   }));

@@ -31,6 +31,16 @@ export function decoderLayerParams(c: PaliGemmaConfig): number {
   return t.hidden_size * (2 * q + 2 * kv) + 3 * t.hidden_size * t.intermediate_size;
 }
 
+/** Weight elements of each linear of one decoder layer, by its name in the checkpoint ("mlp.down_proj"). */
+export function decoderLinearParams(c: PaliGemmaConfig): Record<string, number> {
+  const t = c.text_config;
+  const q = t.num_attention_heads * t.head_dim;
+  const kv = t.num_key_value_heads * t.head_dim;
+  const H = t.hidden_size;
+  const I = t.intermediate_size;
+  return { "self_attn.q_proj": H * q, "self_attn.k_proj": H * kv, "self_attn.v_proj": H * kv, "self_attn.o_proj": q * H, "mlp.gate_proj": H * I, "mlp.up_proj": H * I, "mlp.down_proj": I * H };
+}
+
 /** FLOPs of a prefill of T tokens (prefix-LM: every query sees up to T keys) + one row of logits. */
 export function prefillFlops(c: PaliGemmaConfig, T: number): number {
   const t = c.text_config;

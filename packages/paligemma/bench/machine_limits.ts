@@ -9,9 +9,22 @@
  * The weight is an initializer (prepacked, as in the model's sessions). We report the best and the
  * median of several runs: on a shared machine the best is the ceiling, the median what you get.
  *
- * Reference: DESIGN.md section 4 (40-53 GB/s and 170-195 GFLOP/s measured on an idle machine).
+ * Quantized decode runs other kernels, so it has other ceilings (quantizedLimits): the exact M=1 kernels
+ * the decoder uses, at both MLP shapes [1, 2048] x [2048, 16384] and [1, 16384] x [16384, 2048],
+ * random weights (the values do not change the work):
+ *   int8-dqmm   DynamicQuantizeMatMul, per-channel s8 weight [K, N]     1 byte per weight
+ *   int4-nbits  MatMulNBits bits 4, block 128, accuracy_level 4         0.5 + 4.5/128 bytes (scale + zp)
+ *   int8-nbits  MatMulNBits bits 8, block 128, accuracy_level 4         1 + 5/128 bytes
+ * weight GB/s = weight bytes / time. A kind's ceiling is both shapes' bytes over both shapes' times.
+ * This machine reports a 260 MiB L3: one 17-34 MB weight run again and again would be served from cache,
+ * so each graph holds `copies` distinct weights (>= 512 MB in all, like the decoder's 18 layers) applied
+ * to the same x in one run, and one kernel's time is the run's time / copies.
+ *
+ * Reference: DESIGN.md section 4 (40-53 GB/s and 170-195 GFLOP/s measured on an idle machine);
+ * packages/tensor/src/onnx/{dynamic_quantize_matmul,matmul_nbits}.ts; qgemm_micro.ts.
+ * Leaves out: the LM head's own shape [1, 2048] x [2048, 257216] (its kind's ceiling is used for it).
  */
-import { Graph, type OnnxSession, Tensor, createSession, seededRng } from "@paligemma-ts/tensor";
+import { Graph, MS_DOMAIN, type OnnxSession, Tensor, createSession, seededRng } from "@paligemma-ts/tensor";
 
 export interface Ceiling {
   bestMs: number;
@@ -60,4 +73,80 @@ export async function machineLimits(K = 2048, N = 16384, threads?: number): Prom
   } finally {
     await s.dispose();
   }
+}
+
+/** A quantized linear kernel as the decoder runs it at M=1. */
+export type QuantKind = "int8-dqmm" | "int4-nbits" | "int8-nbits";
+
+/** Bytes of weight (with scales and zero points) each kind reads per weight element. */
+export const QUANT_BYTES_PER_WEIGHT: Record<QuantKind, number> = { "int8-dqmm": 1, "int4-nbits": 0.5 + 4.5 / 128, "int8-nbits": 1 + 5 / 128 };
+
+export interface QuantCeiling {
+  /** Per shape: "[1, K] x [K, N]" -> ceiling in weight GB/s. */
+  shapes: Record<string, Ceiling>;
+  /** Both shapes together: bytes of both / best (median) times of both, GB/s. */
+  best: number;
+  median: number;
+}
+
+function randomBytes(n: number, seed: number, mask = 255): Uint8Array {
+  const rng = seededRng(seed);
+  const d = new Uint8Array(n);
+  for (let i = 0; i < n; i++) d[i] = (rng() * 256) & mask;
+  return d;
+}
+
+/** One session holding `copies` of the kind's kernel, each with its own random [K, N] weight initializer. */
+function quantGraph(kind: QuantKind, K: number, N: number, copies: number): Graph {
+  const g = new Graph(`machine_limit_${kind}`);
+  const x = g.input("x", "float32", [1, K]);
+  const bits = kind === "int4-nbits" ? 4 : 8;
+  const blocks = Math.ceil(K / 128);
+  const blob = (128 * bits) / 8;
+  const zpRow = bits === 8 ? blocks : Math.ceil(blocks / 2);
+  const data = kind === "int8-dqmm" ? randomBytes(K * N, 11) : randomBytes(N * blocks * blob, 12);
+  const zps = randomBytes(N * zpRow, 13);
+  for (let c = 0; c < copies; c++) {
+    if (kind === "int8-dqmm") {
+      const w = g.initializer(`w${c}`, new Tensor("uint8", [K, N], data), { int8: true });
+      const sc = g.initializer(`sc${c}`, new Tensor("float32", [N], new Float32Array(N).fill(0.02 / 127)));
+      const zp = g.initializer(`zp${c}`, new Tensor("uint8", [N], new Uint8Array(N)), { int8: true });
+      g.output(g.op("DynamicQuantizeMatMul", [x, w, sc, zp], {}, { domain: MS_DOMAIN, dtype: "float32" }), `y${c}`); // [1, N]
+    } else {
+      const p = g.initializer(`p${c}`, new Tensor("uint8", [N, blocks, blob], data));
+      const s = g.initializer(`s${c}`, new Tensor("float32", [N * blocks], new Float32Array(N * blocks).fill(0.003)));
+      const z = g.initializer(`z${c}`, new Tensor("uint8", [N * zpRow], zps));
+      g.output(g.op("MatMulNBits", [x, p, s, z], { K, N, bits, block_size: 128, accuracy_level: 4 }, { domain: MS_DOMAIN, dtype: "float32" }), `y${c}`); // [1, N]
+    }
+  }
+  return g;
+}
+
+/** Same-run M=1 ceilings of the quantized kernels decode uses, at Gemma 2B's two MLP shapes. */
+export async function quantizedLimits(kinds: QuantKind[], H = 2048, I = 16384, threads?: number): Promise<Partial<Record<QuantKind, QuantCeiling>>> {
+  const out: Partial<Record<QuantKind, QuantCeiling>> = {};
+  for (const kind of kinds) {
+    const shapes: Record<string, Ceiling> = {};
+    let bytesAll = 0;
+    let bestAll = 0;
+    let medianAll = 0;
+    for (const [K, N] of [[H, I], [I, H]]) {
+      const one = K * N * QUANT_BYTES_PER_WEIGHT[kind];
+      const copies = Math.ceil(512e6 / one);
+      const s = await createSession(quantGraph(kind, K, N, copies), { threads, memoryArena: false });
+      try {
+        const r = await timeRuns(s, randomTensor([1, K], 3), 3, 15);
+        const t = { best: r.best / copies, median: r.median / copies }; // one kernel's share of a run
+        const bytes = one;
+        shapes[`[1, ${K}] x [${K}, ${N}]`] = { bestMs: t.best, medianMs: t.median, best: bytes / t.best / 1e6, median: bytes / t.median / 1e6 };
+        bytesAll += bytes;
+        bestAll += t.best;
+        medianAll += t.median;
+      } finally {
+        await s.dispose();
+      }
+    }
+    out[kind] = { shapes, best: bytesAll / bestAll / 1e6, median: bytesAll / medianAll / 1e6 };
+  }
+  return out;
 }
