@@ -104,9 +104,11 @@ function quantGraph(kind: QuantKind, K: number, N: number, copies: number): Grap
   const blocks = Math.ceil(K / 128);
   const blob = (128 * bits) / 8;
   const zpRow = bits === 8 ? blocks : Math.ceil(blocks / 2);
-  const data = kind === "int8-dqmm" ? randomBytes(K * N, 11) : randomBytes(N * blocks * blob, 12);
   const zps = randomBytes(N * zpRow, 13);
   for (let c = 0; c < copies; c++) {
+    // Every copy gets its own bytes: with one shared array the copies ran ~2x faster (0.74 vs 1.21 ms
+    // for int8 [1,2048]x[2048,16384]), reading from cache instead of DRAM, and the ceiling was too high.
+    const data = kind === "int8-dqmm" ? randomBytes(K * N, 11 + 2 * c) : randomBytes(N * blocks * blob, 12 + 2 * c);
     if (kind === "int8-dqmm") {
       const w = g.initializer(`w${c}`, new Tensor("uint8", [K, N], data), { int8: true });
       const sc = g.initializer(`sc${c}`, new Tensor("float32", [N], new Float32Array(N).fill(0.02 / 127)));
