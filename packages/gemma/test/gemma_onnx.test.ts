@@ -12,22 +12,16 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type KVCache, attentionMask } from "@paligemma-ts/core";
-import { Checkpoint, CheckpointWeights, SafetensorsFile, Tensor, div, maxAbsDiff, randNormal, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
+import { Checkpoint, CheckpointWeights, Tensor, div, maxAbsDiff, randNormal, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { GemmaOnnx, embeddingNormalizer, gemmaConfig, gemmaForward, gemmaWeightSpecs, gemmaWeights } from "../src/index.ts";
+import { fixture, openFixture } from "./fixtures.ts";
 
-const fixture = (name: string, file: string) => fileURLToPath(new URL(`../../../fixtures/${name}/${file}`, import.meta.url));
 
 describe.each(["paligemma-tiny", "paligemma2-tiny"])("ONNX Gemma golden parity: %s", (name) => {
-  const c = gemmaConfig(JSON.parse(readFileSync(fixture(name, "config.json"), "utf8")).text_config);
-  const ckpt = Checkpoint.open(fixture(name, "model.safetensors"));
-  const golden = SafetensorsFile.open(fixture(name, "golden.safetensors"));
-  afterAll(() => {
-    ckpt.close();
-    golden.close();
-  });
+  const { config, ckpt, golden } = openFixture(name);
+  const c = gemmaConfig(config.text_config);
   const g = (n: string) => golden.read(n).to("float32");
 
   it("layer traces, final norm and prefill logits within 1e-4", async () => {

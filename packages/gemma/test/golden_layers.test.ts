@@ -3,24 +3,17 @@
  * (prefill: image + prompt, all bidirectional, 1-based positions). A mismatch shows the first layer
  * where it starts.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { attentionMask, rotaryTables } from "@paligemma-ts/core";
-import { Checkpoint, SafetensorsFile, type Tensor, div, maxAbsDiff } from "@paligemma-ts/tensor";
-import { afterAll, describe, expect, it } from "vitest";
+import { type Tensor, div, maxAbsDiff } from "@paligemma-ts/tensor";
+import { describe, expect, it } from "vitest";
 import { embeddingNormalizer, gemma2DecoderLayer, gemmaConfig, gemmaDecoderLayer, gemmaForward, gemmaLmHead, gemmaWeights, slidingWindowOf } from "../src/index.ts";
+import { openFixture } from "./fixtures.ts";
 
 const TOL = 1e-4; // max-abs vs the PyTorch float32 reference
-const fixture = (name: string, file: string) => fileURLToPath(new URL(`../../../fixtures/${name}/${file}`, import.meta.url));
 
 describe.each(["paligemma-tiny", "paligemma2-tiny"])("Gemma golden parity: %s", (name) => {
-  const c = gemmaConfig(JSON.parse(readFileSync(fixture(name, "config.json"), "utf8")).text_config);
-  const ckpt = Checkpoint.open(fixture(name, "model.safetensors"));
-  const golden = SafetensorsFile.open(fixture(name, "golden.safetensors"));
-  afterAll(() => {
-    ckpt.close();
-    golden.close();
-  });
+  const { config, ckpt, golden } = openFixture(name);
+  const c = gemmaConfig(config.text_config);
   const w = gemmaWeights((n) => ckpt.read(n).to("float32"), c);
   const g = (n: string) => golden.read(n).to("float32");
   const input0 = g("trace.text.layer0.input"); // [T, H], already * sqrt(H)

@@ -4,25 +4,18 @@
  * reference tower on random weights with an awkward shape (head_dim 12 = not a power of two, 3 heads,
  * batch 2). Tolerance: max-abs 1e-4 vs the PyTorch goldens, 2e-5 vs the TS reference (values O(1)).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Checkpoint, CheckpointWeights, SafetensorsFile, type Tensor, maxAbsDiff, randNormal, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
+import { Checkpoint, CheckpointWeights, type Tensor, maxAbsDiff, randNormal, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { SiglipOnnx, siglipEncoderLayerGraph, siglipVisionConfig, siglipVisionTower, siglipWeightSpecs, siglipWeights } from "../src/index.ts";
+import { openFixture } from "./fixtures.ts";
 
-const fixture = (name: string, file: string) => fileURLToPath(new URL(`../../../fixtures/${name}/${file}`, import.meta.url));
 
 describe.each(["paligemma-tiny", "paligemma2-tiny"])("ONNX SigLIP golden parity: %s", (name) => {
-  const config = JSON.parse(readFileSync(fixture(name, "config.json"), "utf8"));
+  const { config, ckpt, golden } = openFixture(name);
   const c = siglipVisionConfig(config.vision_config);
-  const ckpt = Checkpoint.open(fixture(name, "model.safetensors"));
-  const golden = SafetensorsFile.open(fixture(name, "golden.safetensors"));
-  afterAll(() => {
-    ckpt.close();
-    golden.close();
-  });
 
   it.each(["fused", "gemm"] as const)("every layer and last_hidden_state within 1e-4 (linear: %s)", async (linear) => {
     const tower = await SiglipOnnx.create(c, new CheckpointWeights(ckpt, { linear }));

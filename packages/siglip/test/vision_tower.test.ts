@@ -1,21 +1,13 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Checkpoint, SafetensorsFile, Tensor, maxAbsDiff, randNormal, seededRng } from "@paligemma-ts/tensor";
-import { afterAll, describe, expect, it } from "vitest";
+import { Tensor, maxAbsDiff, randNormal, seededRng } from "@paligemma-ts/tensor";
+import { describe, expect, it } from "vitest";
 import { numPatches, siglipVisionConfig, siglipVisionTower, siglipWeightSpecs, siglipWeights } from "../src/index.ts";
+import { openFixture } from "./fixtures.ts";
 
 const TOL = 1e-4; // max-abs vs the PyTorch float32 reference
-const fixture = (name: string, file: string) => fileURLToPath(new URL(`../../../fixtures/${name}/${file}`, import.meta.url));
 
 describe.each(["paligemma-tiny", "paligemma2-tiny"])("SigLIP tower golden parity: %s", (name) => {
-  const config = JSON.parse(readFileSync(fixture(name, "config.json"), "utf8"));
+  const { config, ckpt, golden } = openFixture(name);
   const c = siglipVisionConfig(config.vision_config);
-  const ckpt = Checkpoint.open(fixture(name, "model.safetensors"));
-  const golden = SafetensorsFile.open(fixture(name, "golden.safetensors"));
-  afterAll(() => {
-    ckpt.close();
-    golden.close();
-  });
 
   it("checkpoint holds every expected tensor with the expected shape", () => {
     for (const s of siglipWeightSpecs(c)) expect(ckpt.info(s.name).shape, s.name).toEqual(s.shape);
