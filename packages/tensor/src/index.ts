@@ -10,3 +10,4 @@ export * from "./ops/index.ts";
 export * from "./testing.ts";
 export * from "./safetensors/index.ts";
 export * from "./onnx/index.ts";
+export * from "./layer_ops/index.ts";

@@ -8,7 +8,7 @@
  * 3. x ~ N(0, 1) (activations quantized with one scale per call) stays within 5e-2 of it (|W| ~ 0.05).
  */
 import { describe, expect, it } from "vitest";
-import { Graph, Tensor, createSession, dequantizePerChannelInt8, dynamicQuantizeMatMul, linear, maxAbsDiff, quantizePerChannelInt8, randNormal, seededRng } from "../src/index.ts";
+import { Graph, Tensor, createSession, dequantizePerChannelInt8, linear, onnxOps, maxAbsDiff, quantizePerChannelInt8, randNormal, seededRng } from "../src/index.ts";
 
 describe.each([[24, 200], [40, 256]])("int8 per-channel DynamicQuantizeMatMul, N=%i K=%i", (N, K) => {
   const rng = seededRng(N * 1000 + K);
@@ -38,7 +38,7 @@ describe.each([[24, 200], [40, 256]])("int8 per-channel DynamicQuantizeMatMul, N
   const session = async () => {
     const g = new Graph("dqmm");
     const x = g.input("x", "float32", ["B", "T", K]);
-    g.output(dynamicQuantizeMatMul(g, x, { weight: g.initializer("w", q.weight, { int8: true }), scales: g.initializer("s", q.scales) }, g.initializer("b", bias)), "y");
+    g.output(onnxOps.linear(g, x, { kind: "int8", weight: g.initializer("w", q.weight, { int8: true }), scales: g.initializer("s", q.scales) }, g.initializer("b", bias)), "y");
     return createSession(g);
   };
 

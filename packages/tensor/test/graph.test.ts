@@ -23,7 +23,7 @@ describe("Graph", () => {
     const X = randNormal([2, 3, 8], rng);
     const g = new Graph("linear");
     const x = g.input("x", "float32", ["batch", "seq", 8]);
-    g.output(G.linear(g, x, g.initializer("w", W), g.initializer("b", b)), "y");
+    g.output(G.linear(g, x, { kind: "float", weight: g.initializer("w", W) }, g.initializer("b", b)), "y");
     const { y } = await runGraph(g, { x: X });
     expect([...y.shape]).toEqual([2, 3, 6]);
     const d = maxAbsDiff(y, linear(X, W, b));
@@ -113,10 +113,10 @@ describe("Graph", () => {
     const W = Object.fromEntries(Object.entries(w).map(([k, t]) => [k, g.initializer(k, t)]));
     const x = g.input("x", "float32", ["B", "T", D]);
     const h = G.layerNorm(g, x, W.ln1w, W.ln1b, 1e-6); // [B, T, D]
-    const [q, k, v] = (["q", "k", "v"] as const).map((n) => G.linear(g, h, W[n], W[`${n}b`])); // [B, T, H*Dh] each
+    const [q, k, v] = (["q", "k", "v"] as const).map((n) => G.linear(g, h, { kind: "float", weight: W[n] }, W[`${n}b`])); // [B, T, H*Dh] each
     const a = G.attention(g, q, k, v, null, { numHeads: H, numKvHeads: H }); // [B, T, H*Dh]
-    const x1 = g.op("Add", [x, G.linear(g, a, W.o, W.ob)]); // residual
-    const m = G.linear(g, G.geluTanh(g, G.linear(g, G.layerNorm(g, x1, W.ln2w, W.ln2b, 1e-6), W.fc1, W.fc1b)), W.fc2, W.fc2b);
+    const x1 = g.op("Add", [x, G.linear(g, a, { kind: "float", weight: W.o }, W.ob)]); // residual
+    const m = G.linear(g, G.geluTanh(g, G.linear(g, G.layerNorm(g, x1, W.ln2w, W.ln2b, 1e-6), { kind: "float", weight: W.fc1 }, W.fc1b)), { kind: "float", weight: W.fc2 }, W.fc2b);
     g.output(g.op("Add", [x1, m]), "y"); // [B, T, D]
     const { y } = await runGraph(g, { x: X });
 
@@ -172,7 +172,7 @@ describe("Graph.externalInitializer", () => {
     const g = new Graph("external");
     const x = g.input("x", "float32", ["n", 8]);
     const w = g.externalInitializer("w", "float32", [4, 8], { location: "weights.bin", offset: 37, length: W.byteLength });
-    g.output(G.linear(g, x, w, null), "y");
+    g.output(G.linear(g, x, { kind: "float", weight: w }, null), "y");
     return g;
   };
 

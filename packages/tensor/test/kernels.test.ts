@@ -1,21 +1,27 @@
 /**
- * kernels.test.ts — ONE suite run on every backend (reference, onnx): each kernel is checked on
- * hand-computed values and properties (so the reference itself can fail), then against the
- * reference ops on seeded random inputs of several shapes, with the edge cases that bite:
- * length-1 axes, huge softmax logits, head dims 256 and 72, GQA ratios 1/2/4 and MQA, masks with
- * fully blocked entries and rows, soft-capping. Tolerances are stated per test; maxdiffs are printed.
+ * kernels.test.ts — the two implementations of `Ops` (EagerOps: the plain-TS reference kernels;
+ * GraphOps: ONNX builders run by onnxruntime) tested against hand-computed values and against
+ * each other.
+ *
+ * 1. Hand-computed values and properties, on BOTH implementations, so the reference itself can fail.
+ * 2. Random inputs of several shapes, graph result vs reference result (two different
+ *    implementations, never the reference against itself), with the edge cases that bite: length-1
+ *    axes, huge softmax logits, head dims 8/20/72/256, GQA ratios 1/2/4 and MQA, masks with fully
+ *    blocked entries and rows, soft-caps, sliding windows in prefill and decode, quantized linears.
+ * Tolerances are stated per case; maxdiffs are printed.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  Tensor, conv2d, geluTanh, layerNorm, linear, matmul, maxAbsDiff, randNormal, randUniform, rmsNorm,
-  scaledDotProductAttention, seededRng, softmax,
+  type Graph, type Ops, type OpsFn, Tensor, TensorParams, type Value, conv2d, dequantizeBlockwise,
+  dequantizePerChannelInt8, maxAbsDiff, quantizeBlockwise, quantizePerChannelInt8, randNormal, randUniform, runOps, seededRng,
 } from "../src/index.ts";
-import { type Backend, referenceBackend } from "../src/onnx/backend.ts";
-import { KERNEL_NAMES } from "../src/onnx/kernel_names.ts";
-import { onnxBackend } from "../src/onnx/onnx_backend.ts";
+import type { LinearWeight } from "../src/onnx/ops/linear.ts";
 import { releaseAllSessions } from "../src/onnx/session.ts";
 
 afterAll(() => releaseAllSessions());
+
+const KINDS = ["reference", "onnx"] as const;
+const t = (values: number[], shape: number[]) => Tensor.from(values, shape);
 
 function close(label: string, got: Tensor, want: Tensor | number[], atol: number): void {
   if (want instanceof Tensor) expect([...got.shape], `${label} shape`).toEqual([...want.shape]);
@@ -24,181 +30,264 @@ function close(label: string, got: Tensor, want: Tensor | number[], atol: number
   expect(d, `${label} maxdiff ${d} > ${atol}`).toBeLessThanOrEqual(atol);
 }
 
-const t = (values: number[], shape: number[]) => Tensor.from(values, shape);
+/** fn on the graph implementation vs on the reference kernels. */
+async function graphVsReference(label: string, fn: OpsFn<"one">, inputs: Record<string, Tensor>, params: Record<string, Tensor> | TensorParams, atol: number): Promise<Tensor> {
+  const want = await runOps("reference", fn, inputs, params);
+  const got = await runOps("onnx", fn, inputs, params);
+  close(`graph vs reference: ${label}`, got, want, atol);
+  expect(got.toArray().every(Number.isFinite), `${label}: finite`).toBe(true);
+  return got;
+}
 
-describe.each([referenceBackend, onnxBackend])("$name backend", (be: Backend) => {
+describe.each(KINDS)("%s ops: hand-computed values", (kind) => {
   const rng = seededRng(2024);
-  const tag = (s: string) => `${be.name} ${s}`;
+  const run = (fn: OpsFn<"one">, inputs: Record<string, Tensor>, params: Record<string, Tensor> = {}) => runOps(kind, fn, inputs, params);
 
-  it("implements every kernel in kernel_names.ts", () => {
-    for (const k of KERNEL_NAMES) expect(typeof (be as unknown as Record<string, unknown>)[k], k).toBe("function");
+  it("linear: y = x W^T + b on known values", async () => {
+    const y = await run((ops, x) => ops.linear(x.x, { weight: "w", bias: "b" }), { x: t([1, 2], [1, 2]) }, { w: t([1, 0, 0, 1, 1, 1], [3, 2]), b: t([0, 0, 1], [3]) });
+    close(`${kind} linear known`, y, [1, 2, 4], 0);
   });
 
-  it("matmul: known product; random shapes incl. length-1, batched, broadcast, K=1024 (atol 1e-5, 2e-4 at K=1024)", async () => {
-    close(tag("matmul 2x2"), await be.matmul(t([1, 2, 3, 4], [2, 2]), t([5, 6, 7, 8], [2, 2])), [19, 22, 43, 50], 0);
-    const cases: [number[], number[], number][] = [
-      [[1, 1], [1, 1], 1e-5],
-      [[3, 5], [5, 4], 1e-5],
-      [[2, 3, 7, 16], [2, 3, 16, 5], 1e-5],
-      [[2, 1, 4, 8], [3, 8, 2], 1e-5],
-      [[4, 1024], [1024, 8], 2e-4], // |y| ~ 30-100: float32 summation order differs from the float64 reference
-    ];
-    for (const [sa, sb, atol] of cases) {
-      const a = randNormal(sa, rng);
-      const b = randNormal(sb, rng);
-      close(tag(`matmul [${sa}]@[${sb}]`), await be.matmul(a, b), matmul(a, b), atol);
-    }
+  it("softmax: known values; logits of 1e3 stay finite; a length-1 axis gives 1", async () => {
+    close(`${kind} softmax [0, ln3]`, await run((ops, x) => ops.softmax(x.x), { x: t([0, Math.log(3)], [2]) }), [0.25, 0.75], 1e-6);
+    close(`${kind} softmax huge`, await run((ops, x) => ops.softmax(x.x), { x: t([1000, 1001, -1000], [3]) }), [1 / (1 + Math.E), Math.E / (1 + Math.E), 0], 1e-6);
+    close(`${kind} softmax length-1`, await run((ops, x) => ops.softmax(x.x), { x: randNormal([4, 1], rng) }), [1, 1, 1, 1], 0);
   });
 
-  it("linear: y = x W^T + b known values; random shapes with/without bias (atol 1e-5, 3e-5 at in=64, 2e-4 at in=512)", async () => {
-    const W = t([1, 0, 0, 1, 1, 1], [3, 2]);
-    close(tag("linear known"), await be.linear(t([1, 2], [1, 2]), W, t([0, 0, 1], [3])), [1, 2, 4], 0);
-    const cases: [number[], number[], boolean, number][] = [
-      [[1, 1], [1, 1], true, 1e-5],
-      [[2, 3, 8], [6, 8], true, 1e-5],
-      [[5, 64], [32, 64], false, 3e-5],
-      [[1, 7, 512], [48, 512], true, 2e-4],
-    ];
-    for (const [sx, sw, withBias, atol] of cases) {
-      const x = randNormal(sx, rng);
-      const w = randNormal(sw, rng);
-      const b = withBias ? randNormal([sw[0]], rng) : null;
-      close(tag(`linear x[${sx}] w[${sw}] bias=${withBias}`), await be.linear(x, w, b), linear(x, w, b), atol);
-    }
-  });
-
-  it("softmax: known values, length-1 axes, other axes, logits of magnitude 1e3..1e4 stay finite (atol 1e-6)", async () => {
-    close(tag("softmax [0, ln3]"), await be.softmax(t([0, Math.log(3)], [2])), [0.25, 0.75], 1e-6);
-    close(tag("softmax huge"), await be.softmax(t([1000, 1001, -1000], [3])), [1 / (1 + Math.E), Math.E / (1 + Math.E), 0], 1e-6);
-    close(tag("softmax length-1 axis"), await be.softmax(randNormal([4, 1], rng)), [1, 1, 1, 1], 0);
-    const cases: [number[], number, number][] = [[[1], -1, 1], [[3, 7], 0, 1], [[2, 3, 5], 1, 1], [[4, 33], -1, 1e4]];
-    for (const [shape, axis, scale] of cases) {
-      const x = randNormal(shape, rng, scale);
-      const y = await be.softmax(x, axis);
-      expect(y.toArray().every(Number.isFinite), tag("finite")).toBe(true);
-      close(tag(`softmax [${shape}] axis ${axis} scale ${scale}`), y, softmax(x, axis), 1e-6);
-    }
-  });
-
-  it("layerNorm: normalized rows (mean 0, var 1); D=1 gives the bias; random shapes and eps (atol 1e-5)", async () => {
-    const x = randNormal([3, 64], rng, 5, 2);
-    const y = (await be.layerNorm(x, null, null, 1e-6)).toFloat32();
+  it("layerNorm: rows get mean 0 and variance 1; D = 1 gives the bias", async () => {
+    const y = (await run((ops, x) => ops.layerNorm(x.x, null, null, 1e-6), { x: randNormal([3, 64], rng, 5, 2) })).toFloat32();
     for (let r = 0; r < 3; r++) {
       const row = y.subarray(r * 64, (r + 1) * 64);
       const mu = row.reduce((s, v) => s + v, 0) / 64;
-      const v = row.reduce((s, x) => s + (x - mu) ** 2, 0) / 64;
       expect(Math.abs(mu)).toBeLessThan(1e-5);
-      expect(Math.abs(v - 1)).toBeLessThan(1e-4);
+      expect(Math.abs(row.reduce((s, x) => s + (x - mu) ** 2, 0) / 64 - 1)).toBeLessThan(1e-4);
     }
-    close(tag("layerNorm D=1"), await be.layerNorm(t([3, -2], [2, 1]), t([7], [1]), t([0.5], [1])), [0.5, 0.5], 0);
-    const cases: [number[], boolean, number][] = [[[1, 1], true, 1e-5], [[3, 16], true, 1e-6], [[2, 4, 32], false, 1e-5], [[1, 5, 1152], true, 1e-6]];
-    for (const [shape, affine, eps] of cases) {
-      const D = shape[shape.length - 1];
-      const xx = randNormal(shape, rng, 3);
-      const w = affine ? randNormal([D], rng) : null;
-      const b = affine ? randNormal([D], rng) : null;
-      close(tag(`layerNorm [${shape}] affine=${affine} eps=${eps}`), await be.layerNorm(xx, w, b, eps), layerNorm(xx, w, b, eps), 1e-5);
-    }
+    close(`${kind} layerNorm D=1`, await run((ops, x) => ops.layerNorm(x.x, "w", "b", 1e-6), { x: t([3, -2], [2, 1]) }, { w: t([7], [1]), b: t([0.5], [1]) }), [0.5, 0.5], 0);
   });
 
-  it("rmsNorm: unit offset scales by 1 + w (w = 0 gives rms 1); random shapes, both offsets, no weight (atol 1e-5)", async () => {
-    const x = randNormal([2, 256], rng, 4);
-    const y = await be.rmsNorm(x, Tensor.zeros([256]), 1e-6);
-    const v = y.toFloat32();
-    for (let r = 0; r < 2; r++) {
-      const ms = v.subarray(r * 256, (r + 1) * 256).reduce((s, a) => s + a * a, 0) / 256;
-      expect(Math.abs(Math.sqrt(ms) - 1)).toBeLessThan(1e-5);
-    }
-    close(tag("rmsNorm known"), await be.rmsNorm(t([3, 4], [1, 2]), t([1, 0], [2]), 0), [3 / Math.sqrt(12.5) * 2, 4 / Math.sqrt(12.5)], 1e-6);
-    const cases: [number[], boolean | null, number][] = [[[1, 1], true, 1e-6], [[3, 16], false, 1e-6], [[2, 5, 256], true, 1e-5], [[4, 2304], null, 1e-6]];
-    for (const [shape, unitOffset, eps] of cases) {
-      const D = shape[shape.length - 1];
-      const xx = randNormal(shape, rng, 2);
-      const w = unitOffset === null ? null : randNormal([D], rng, 0.5);
-      const opts = { unitOffset: unitOffset ?? true };
-      close(tag(`rmsNorm [${shape}] unitOffset=${unitOffset} eps=${eps}`), await be.rmsNorm(xx, w, eps, opts), rmsNorm(xx, w, eps, opts), 1e-5);
-    }
+  it("rmsNorm: scales by 1 + w (w = 0: rms 1); known [3, 4] row", async () => {
+    const v = (await run((ops, x) => ops.rmsNorm(x.x, "w", 1e-6), { x: randNormal([2, 256], rng, 4) }, { w: Tensor.zeros([256]) })).toFloat32();
+    for (let r = 0; r < 2; r++) expect(Math.abs(Math.sqrt(v.subarray(r * 256, (r + 1) * 256).reduce((s, a) => s + a * a, 0) / 256) - 1)).toBeLessThan(1e-5);
+    close(`${kind} rmsNorm known`, await run((ops, x) => ops.rmsNorm(x.x, "w", 0), { x: t([3, 4], [1, 2]) }, { w: t([1, 0], [2]) }), [(3 / Math.sqrt(12.5)) * 2, 4 / Math.sqrt(12.5)], 1e-6);
   });
 
-  it("geluTanh: known values; random shapes incl. large magnitudes (atol 1e-5)", async () => {
-    // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): gelu(1) = 0.8411919906, gelu(-1) = -0.1588080094
-    close(tag("gelu known"), await be.geluTanh(t([0, 1, -1, 10, -10], [5])), [0, 0.8411919906, -0.1588080094, 10, 0], 1e-6);
-    for (const [shape, std] of [[[1], 1], [[3, 17], 1], [[2, 4, 64], 6]] as [number[], number][]) {
-      const x = randNormal(shape, rng, std);
-      close(tag(`gelu [${shape}] std ${std}`), await be.geluTanh(x), geluTanh(x), 1e-5);
-    }
+  it("geluTanh and softCap: known values", async () => {
+    // gelu(1) = 0.8411919906, gelu(-1) = -0.1588080094
+    close(`${kind} gelu known`, await run((ops, x) => ops.geluTanh(x.x), { x: t([0, 1, -1, 10, -10], [5]) }), [0, 0.8411919906, -0.1588080094, 10, 0], 1e-6);
+    const xs = [0, 1, 30, -100, 1000];
+    close(`${kind} softCap 30 known`, await run((ops, x) => ops.softCap(x.x, 30), { x: t(xs, [5]) }), xs.map((x) => 30 * Math.tanh(x / 30)), 1e-5);
   });
 
-  it("attention: constant v, one-hot masks, fully blocked rows give 0 (atol 1e-5)", async () => {
-    const q = randNormal([1, 2, 3, 8], rng);
-    const k = randNormal([1, 1, 4, 8], rng);
-    const vConst = Tensor.full([1, 1, 4, 8], 0.5);
-    close(tag("attn constant v"), await be.attention(q, k, vConst, null), Tensor.full([1, 2, 3, 8], 0.5), 1e-6);
-    const v = randNormal([1, 1, 4, 8], rng);
-    const only2 = new Float32Array(12).fill(-Infinity);
-    for (let i = 0; i < 3; i++) only2[i * 4 + 2] = 0; // every query sees key 2 only ...
-    only2.fill(-Infinity, 8, 12); // ... except query 2, which sees nothing
-    const out = (await be.attention(q, k, v, new Tensor("float32", [3, 4], only2))).toFloat32(); // [1, 2, 3, 8]
-    const v2 = v.toFloat32().subarray(16, 24);
+  it("rope: position 0 is the identity; angle pi/2 maps [x1, x2] to [-x2, x1] in every head", async () => {
+    const x = randNormal([1, 2, 2 * 4], rng); // 2 tokens, 2 heads of D = 4
+    const cos = t([1, 1, 0, 0], [1, 2, 2]); // token 0: angle 0; token 1: angle pi/2 (both pairs)
+    const sin = t([0, 0, 1, 1], [1, 2, 2]);
+    const y = (await run((ops, v) => ops.rope(v.x, v.cos, v.sin, 2), { x, cos, sin })).toFloat32();
+    const xv = x.toFloat32();
+    close(`${kind} rope identity`, Tensor.from(y.slice(0, 8)), Array.from(xv.slice(0, 8)), 0);
+    const want: number[] = [];
     for (const h of [0, 1]) {
-      close(tag(`attn one-hot h${h}`), Tensor.from(out.slice((h * 3) * 8, (h * 3 + 2) * 8)), [...v2, ...v2], 1e-6);
-      close(tag(`attn blocked row h${h}`), Tensor.from(out.slice((h * 3 + 2) * 8, (h * 3 + 3) * 8)), new Array(8).fill(0), 0);
+      const o = 8 + h * 4;
+      want.push(-xv[o + 2], -xv[o + 3], xv[o], xv[o + 1]);
+    }
+    close(`${kind} rope quarter turn`, Tensor.from(y.slice(8)), want, 1e-6);
+  });
+
+  it("attention: constant v; a one-hot mask picks a key; a fully blocked row gives 0; a window of 1 sees only itself", async () => {
+    const attn = (o: { numHeads: number; numKvHeads: number; window?: number }): OpsFn<"one"> => (ops, x) => ops.attention(x.q, x.k, x.v, x.mask ?? null, o);
+    const q = randNormal([1, 3, 2 * 8], rng); // [B, Tq, H*D], H = 2
+    const k = randNormal([1, 4, 8], rng); // one kv head, Tk = 4
+    close(`${kind} attn constant v`, await run(attn({ numHeads: 2, numKvHeads: 1 }), { q, k, v: Tensor.full([1, 4, 8], 0.5) }), Tensor.full([1, 3, 16], 0.5), 1e-6);
+    const v = randNormal([1, 4, 8], rng);
+    const only2 = new Float32Array(12).fill(-Infinity);
+    for (let i = 0; i < 2; i++) only2[i * 4 + 2] = 0; // queries 0, 1 see key 2 only; query 2 sees nothing
+    const out = (await run(attn({ numHeads: 2, numKvHeads: 1 }), { q, k, v, mask: new Tensor("float32", [1, 1, 3, 4], only2) })).toFloat32(); // [1, 3, 16]
+    const v2 = Array.from(v.toFloat32().subarray(16, 24));
+    for (const i of [0, 1]) close(`${kind} attn one-hot q${i}`, Tensor.from(out.slice(i * 16, i * 16 + 16)), [...v2, ...v2], 1e-6);
+    close(`${kind} attn blocked row`, Tensor.from(out.slice(32, 48)), new Array(16).fill(0), 0);
+    const causal = new Float32Array(12).fill(-Infinity); // queries are slots 1..3 of 4; the window limits only the past
+    for (let i = 0; i < 3; i++) causal.fill(0, i * 4, i * 4 + i + 2);
+    const self = (await run(attn({ numHeads: 2, numKvHeads: 1, window: 1 }), { q, k, v, mask: new Tensor("float32", [1, 1, 3, 4], causal) })).toFloat32();
+    for (const i of [0, 1, 2]) {
+      const vi = Array.from(v.toFloat32().subarray((i + 1) * 8, (i + 2) * 8));
+      close(`${kind} attn window 1 q${i}`, Tensor.from(self.slice(i * 16, i * 16 + 16)), [...vi, ...vi], 1e-6);
     }
   });
 
-  // [B, H, Hkv, Tq, Tk, D, mask kind, scale, softcap, atol]
-  type Case = [number, number, number, number, number, number, "none" | "causal" | "batch" | "blocked", number | undefined, number, number];
+  it("patchEmbed: a weight that copies pixel (0, 0) of channel c", async () => {
+    const px = randNormal([1, 3, 4, 4], rng);
+    const w = Tensor.zeros([3, 3, 2, 2]);
+    for (let c = 0; c < 3; c++) (w.data as Float32Array)[c * 12 + c * 4] = 1; // w[c, c, 0, 0] = 1
+    const y = await run((ops, x) => ops.patchEmbed(x.px, "w", null, 2), { px }, { w }); // [1, 4, 3]
+    const expected: number[] = [];
+    for (const [i, j] of [[0, 0], [0, 2], [2, 0], [2, 2]]) for (let c = 0; c < 3; c++) expected.push(px.get(0, c, i, j));
+    expect([...y.shape]).toEqual([1, 4, 3]);
+    close(`${kind} patchEmbed pick`, y, expected, 0);
+  });
+
+  it("reshape (0 keeps an axis, -1 infers), transpose, concat (with an empty part), slice, gather", async () => {
+    const x = t([0, 1, 2, 3, 4, 5], [1, 2, 3]);
+    close(`${kind} reshape`, await run((ops, v) => ops.reshape(v.x, [0, 3, -1]), { x }), t([0, 1, 2, 3, 4, 5], [1, 3, 2]), 0);
+    close(`${kind} transpose`, await run((ops, v) => ops.transpose(v.x, [0, 2, 1]), { x }), t([0, 3, 1, 4, 2, 5], [1, 3, 2]), 0);
+    close(`${kind} concat`, await run((ops, v) => ops.concat([v.e, v.x, v.x], 1), { x, e: Tensor.zeros([1, 0, 3]) }), t([0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5], [1, 4, 3]), 0);
+    close(`${kind} slice`, await run((ops, v) => ops.slice(v.x, 2, 1, 3), { x }), t([1, 2, 4, 5], [1, 2, 2]), 0);
+    const ids = new Tensor("int64", [2, 2], new BigInt64Array([2n, 0n, 1n, 2n]));
+    close(`${kind} gather`, await run((ops, v) => ops.gather(v.table, v.ids), { table: t([10, 11, 20, 21, 30, 31], [3, 2]), ids }), t([30, 31, 10, 11, 20, 21, 30, 31], [2, 2, 2]), 0);
+  });
+});
+
+describe("graph ops vs reference kernels on random inputs", () => {
+  const rng = seededRng(7);
+
+  it("linear, float weights: shapes incl. length-1, with/without bias (atol 1e-5, 2e-4 at in=512)", async () => {
+    const cases: [number[], number[], boolean, number][] = [[[1, 1], [1, 1], true, 1e-5], [[2, 3, 8], [6, 8], true, 1e-5], [[5, 64], [32, 64], false, 3e-5], [[1, 7, 512], [48, 512], true, 2e-4]];
+    for (const [sx, sw, withBias, atol] of cases) {
+      const params: Record<string, Tensor> = { w: randNormal(sw, rng) };
+      if (withBias) params.b = randNormal([sw[0]], rng);
+      await graphVsReference(`linear x[${sx}] w[${sw}] bias=${withBias}`, (ops, x) => ops.linear(x.x, { weight: "w", bias: withBias ? "b" : null }), { x: randNormal(sx, rng) }, params, atol);
+    }
+  });
+
+  it("linear, quantized weights (int8 per channel, MatMulNBits int8/int4) vs the reference on the dequantized weight", async () => {
+    const [N, K] = [24, 160]; // K not a multiple of the block: a padded last block
+    const w = randNormal([N, K], rng, 0.3);
+    const b = randNormal([N], rng);
+    const x = randNormal([2, 5, K], rng);
+    const int8 = quantizePerChannelInt8(w.toFloat32(), N, K);
+    const forms: [string, (g: Graph) => LinearWeight, Tensor, number][] = [
+      ["int8 per channel", (g) => ({ kind: "int8", weight: g.initializer("w.int8", int8.weight, { int8: true }), scales: g.initializer("w.scales", int8.scales) }), dequantizePerChannelInt8(int8), 0.15], // x is quantized too (one scale per call)
+      ...([8, 4] as const).map((bits): [string, (g: Graph) => LinearWeight, Tensor, number] => {
+        const q = quantizeBlockwise(w.toFloat32(), N, K, bits, 32);
+        const form = (g: Graph): LinearWeight => ({ kind: "nbits", N, K, bits, blockSize: 32, accuracyLevel: 0, packed: g.initializer("w.p", q.packed), scales: g.initializer("w.s", q.scales), zeroPoints: g.initializer("w.z", q.zeroPoints) });
+        return [`MatMulNBits int${bits}`, form, dequantizeBlockwise(q), 1e-4];
+      }),
+    ];
+    for (const [label, form, deq, atol] of forms) {
+      class Quantized extends TensorParams {
+        override linearWeight(g: Graph, name: string, float: () => Value): LinearWeight {
+          return name === "w" ? form(g) : super.linearWeight(g, name, float);
+        }
+      }
+      const fn: OpsFn<"one"> = (ops, v) => ops.linear(v.x, { weight: "w", bias: "b" });
+      const got = await runOps("onnx", fn, { x }, new Quantized({ w, b }));
+      const want = await runOps("reference", fn, { x }, { w: deq, b });
+      close(`graph vs reference: linear ${label}`, got, want, atol);
+    }
+  });
+
+  it("add, mul: broadcasting shapes and scalars (atol 1e-6)", async () => {
+    const cases: [number[], number[]][] = [[[1], [1]], [[2, 3, 4], [4]], [[2, 1, 4], [3, 1]], [[1, 5], [7, 1, 5]]];
+    for (const [sa, sb] of cases) {
+      const inputs = { a: randNormal(sa, rng), b: randNormal(sb, rng) };
+      await graphVsReference(`add [${sa}]+[${sb}]`, (ops, v) => ops.add(v.a, v.b), inputs, {}, 1e-6);
+      await graphVsReference(`mul [${sa}]*[${sb}] * 0.5`, (ops, v) => ops.mul(ops.mul(v.a, v.b), 0.5), inputs, {}, 1e-6);
+    }
+  });
+
+  it("softmax over several axes, incl. logits of magnitude 1e4 (atol 1e-6)", async () => {
+    const cases: [number[], number, number][] = [[[1], -1, 1], [[3, 7], 0, 1], [[2, 3, 5], 1, 1], [[4, 33], -1, 1e4]];
+    for (const [shape, axis, scale] of cases) await graphVsReference(`softmax [${shape}] axis ${axis} scale ${scale}`, (ops, v) => ops.softmax(v.x, axis), { x: randNormal(shape, rng, scale) }, {}, 1e-6);
+  });
+
+  it("layerNorm and rmsNorm: shapes incl. D = 1 and 2304, with and without weights, both rmsNorm offsets (atol 1e-5)", async () => {
+    const ln: [number[], boolean, number][] = [[[1, 1], true, 1e-5], [[3, 16], true, 1e-6], [[2, 4, 32], false, 1e-5], [[1, 5, 1152], true, 1e-6]];
+    for (const [shape, affine, eps] of ln) {
+      const D = shape[shape.length - 1];
+      const params: Record<string, Tensor> = affine ? { w: randNormal([D], rng), b: randNormal([D], rng) } : {};
+      await graphVsReference(`layerNorm [${shape}] affine=${affine}`, (ops, v) => ops.layerNorm(v.x, affine ? "w" : null, affine ? "b" : null, eps), { x: randNormal(shape, rng, 3) }, params, 1e-5);
+    }
+    const rms: [number[], boolean | null, number][] = [[[1, 1], true, 1e-6], [[3, 16], false, 1e-6], [[2, 5, 256], true, 1e-5], [[4, 2304], null, 1e-6]];
+    for (const [shape, unitOffset, eps] of rms) {
+      const D = shape[shape.length - 1];
+      const params: Record<string, Tensor> = unitOffset === null ? {} : { w: randNormal([D], rng, 0.5) };
+      const fn: OpsFn<"one"> = (ops, v) => ops.rmsNorm(v.x, unitOffset === null ? null : "w", eps, { unitOffset: unitOffset ?? true });
+      await graphVsReference(`rmsNorm [${shape}] unitOffset=${unitOffset}`, fn, { x: randNormal(shape, rng, 2) }, params, 1e-5);
+    }
+  });
+
+  it("geluTanh and softCap: large magnitudes too (atol 1e-5)", async () => {
+    for (const [shape, std] of [[[1], 1], [[3, 17], 1], [[2, 4, 64], 6]] as [number[], number][]) {
+      await graphVsReference(`gelu [${shape}] std ${std}`, (ops, v) => ops.geluTanh(v.x), { x: randNormal(shape, rng, std) }, {}, 1e-5);
+    }
+    for (const [cap, std] of [[30, 50], [1, 3], [50, 0.1]]) {
+      await graphVsReference(`softCap ${cap} std ${std}`, (ops, v) => ops.softCap(v.x, cap), { x: randNormal([3, 40], rng, std) }, {}, 2e-5 * cap);
+    }
+  });
+
+  it("rope: head dims 2/8/20/256, several heads, arbitrary (left-padded, 1-based) positions (atol 1e-5)", async () => {
+    const cases: [number, number, number, number][] = [[1, 1, 1, 2], [2, 3, 4, 8], [1, 5, 3, 20], [2, 4, 2, 256]]; // B, T, H, D
+    for (const [B, T, H, D] of cases) {
+      const ang = randUniform([B, T, D / 2], rng, 0, 300); // positions up to ~300 times inv_freq
+      const cos = new Tensor("float32", ang.shape, ang.toFloat32().map(Math.cos));
+      const sin = new Tensor("float32", ang.shape, ang.toFloat32().map(Math.sin));
+      await graphVsReference(`rope B${B} T${T} H${H} D${D}`, (ops, v) => ops.rope(v.x, v.cos, v.sin, H), { x: randNormal([B, T, H * D], rng, 2), cos, sin }, {}, 1e-5);
+    }
+  });
+
+  // [B, H, Hkv, Tq, Tk, D, mask kind, scale, softcap, window, atol]
+  type Case = [number, number, number, number, number, number, "none" | "causal" | "batch" | "blocked", number | undefined, number, number | null, number];
   const attentionCases: Case[] = [
-    [1, 1, 1, 1, 1, 8, "none", undefined, 0, 1e-5], // length-1 everything
-    [2, 4, 4, 5, 7, 64, "causal", undefined, 0, 1e-5], // GQA ratio 1 (MHA)
-    [1, 8, 4, 6, 6, 72, "batch", undefined, 0, 1e-5], // ratio 2, head dim 72 (SigLIP So400m)
-    [2, 8, 2, 3, 9, 256, "blocked", undefined, 0, 1e-4], // ratio 4, head dim 256 (Gemma)
-    [2, 8, 1, 4, 4, 256, "causal", 1 / 16, 0, 1e-4], // MQA (PaliGemma 1)
-    [1, 8, 4, 5, 5, 256, "batch", 1 / Math.sqrt(224), 50, 1e-4], // Gemma 2: query_pre_attn_scalar, softcap 50
-    [1, 4, 2, 4, 6, 32, "blocked", 0.5, 1, 1e-5], // softcap 1 changes every score
+    [1, 1, 1, 1, 1, 8, "none", undefined, 0, null, 1e-5], // length-1 everything
+    [2, 4, 4, 5, 7, 64, "causal", undefined, 0, null, 1e-5], // GQA ratio 1 (MHA), queries are the last 5 of 7 slots
+    [1, 8, 4, 6, 6, 72, "batch", undefined, 0, null, 1e-5], // ratio 2, head dim 72 (SigLIP So400m)
+    [2, 8, 2, 3, 9, 256, "blocked", undefined, 0, null, 1e-4], // ratio 4, head dim 256 (Gemma)
+    [2, 8, 1, 4, 4, 256, "causal", 1 / 16, 0, null, 1e-4], // MQA (PaliGemma 1)
+    [1, 8, 4, 5, 5, 256, "batch", 1 / Math.sqrt(224), 50, null, 1e-4], // Gemma 2: query_pre_attn_scalar, softcap 50
+    [1, 4, 2, 4, 6, 32, "blocked", 0.5, 1, null, 1e-5], // softcap 1 changes every score
+    [2, 4, 2, 7, 7, 20, "causal", undefined, 5, 3, 1e-5], // Gemma 2 local layer, prefill: window 3 < T
+    [1, 3, 1, 1, 9, 16, "batch", undefined, 8, 4, 1e-5], // local layer, decode step at slot 8
+    [1, 2, 2, 3, 5, 12, "none", undefined, 0, 2, 1e-5], // a window without a mask
+    [1, 2, 1, 4, 4, 8, "causal", undefined, 0, 100, 1e-5], // a window that never bites
   ];
 
-  it.each(attentionCases)("attention vs reference B%i H%i Hkv%i Tq%i Tk%i D%i mask=%s scale=%s softcap=%s (atol %s)", async (B, H, Hkv, Tq, Tk, D, kind, scale, softcap, atol) => {
-    const q = randNormal([B, H, Tq, D], rng);
-    const k = randNormal([B, Hkv, Tk, D], rng);
-    const v = randNormal([B, Hkv, Tk, D], rng);
+  it.each(attentionCases)("attention B%i H%i Hkv%i Tq%i Tk%i D%i mask=%s scale=%s softcap=%s window=%s (atol %s)", async (B, H, Hkv, Tq, Tk, D, kind, scale, softcap, window, atol) => {
     let mask: Tensor | null = null;
     if (kind === "causal") {
       const m = new Float32Array(Tq * Tk);
       for (let i = 0; i < Tq; i++) for (let j = 0; j < Tk; j++) m[i * Tk + j] = j > i + Tk - Tq ? -Infinity : 0;
-      mask = new Tensor("float32", [Tq, Tk], m);
+      mask = new Tensor("float32", [1, 1, Tq, Tk], m);
     } else if (kind === "batch") {
-      mask = randUniform([B, 1, Tq, Tk], rng, -4, 0); // arbitrary additive values per batch
-      (mask.data as Float32Array)[1] = -Infinity; // a blocked entry
+      mask = randUniform([B, 1, Tq, Tk], rng, -4, 0); // arbitrary additive values per batch row
+      (mask.data as Float32Array)[Tk - 1] = -Infinity; // a blocked entry
     } else if (kind === "blocked") {
       const m = randUniform([B, 1, Tq, Tk], rng, -2, 0).toFloat32();
       for (let j = 0; j < Tk; j++) m[j] = -Infinity; // batch 0, query 0: every key blocked -> zeros
       m[Tq * Tk + 1] = -Infinity;
       mask = new Tensor("float32", [B, 1, Tq, Tk], m);
     }
-    const opts = { scale, softcap };
-    const got = await be.attention(q, k, v, mask, opts);
-    close(tag(`attention ${kind} D${D}`), got, scaledDotProductAttention(q, k, v, mask, opts), atol);
-    expect(got.toArray().every(Number.isFinite)).toBe(true);
+    const inputs: Record<string, Tensor> = { q: randNormal([B, Tq, H * D], rng), k: randNormal([B, Tk, Hkv * D], rng), v: randNormal([B, Tk, Hkv * D], rng) };
+    if (mask) inputs.mask = mask;
+    const opts = { numHeads: H, numKvHeads: Hkv, scale, softcap, window };
+    await graphVsReference(`attention ${kind} D${D} window ${window}`, (ops, x) => ops.attention(x.q, x.k, x.v, x.mask ?? null, opts), inputs, {}, atol);
   });
 
-  it("patchEmbed: a weight that copies pixel (0,0) of channel c; random images vs conv2d (atol 1e-5, 1e-4 at P=14)", async () => {
-    const px = randNormal([1, 3, 4, 4], rng);
-    const w = Tensor.zeros([3, 3, 2, 2]);
-    for (let c = 0; c < 3; c++) (w.data as Float32Array)[c * 12 + c * 4] = 1; // w[c, c, 0, 0] = 1
-    const y = await be.patchEmbed(px, w, null, 2); // [1, 4, 3]
-    expect([...y.shape]).toEqual([1, 4, 3]);
-    const expected: number[] = [];
-    for (const [i, j] of [[0, 0], [0, 2], [2, 0], [2, 2]]) for (let c = 0; c < 3; c++) expected.push(px.get(0, c, i, j));
-    close(tag("patchEmbed pick"), y, expected, 0);
+  it("patchEmbed: P = 1, 4, 14, with/without bias, vs conv2d as well (atol 1e-5, 1e-4 at P=14)", async () => {
     const cases: [number[], number, number, boolean, number][] = [[[1, 3, 3, 3], 1, 4, true, 1e-5], [[2, 3, 8, 8], 4, 5, false, 1e-5], [[1, 3, 28, 28], 14, 16, true, 1e-4]];
     for (const [shape, P, D, withBias, atol] of cases) {
       const x = randNormal(shape, rng);
-      const wt = randNormal([D, 3, P, P], rng, 0.2);
-      const b = withBias ? randNormal([D], rng) : null;
-      const ref = conv2d(x, wt, b, { stride: P }); // [B, D, h, w]
-      const want = ref.reshape([ref.shape[0], D, -1]).transpose(1, 2); // [B, N, D]
-      close(tag(`patchEmbed [${shape}] P${P} D${D}`), await be.patchEmbed(x, wt, b, P), want, atol);
+      const params: Record<string, Tensor> = { w: randNormal([D, 3, P, P], rng, 0.2) };
+      if (withBias) params.b = randNormal([D], rng);
+      const got = await graphVsReference(`patchEmbed [${shape}] P${P}`, (ops, v) => ops.patchEmbed(v.x, "w", withBias ? "b" : null, P), { x }, params, atol);
+      const conv = conv2d(x, params.w, params.b ?? null, { stride: P }); // [B, D, h, w], the direct definition
+      close(`patchEmbed [${shape}] P${P} vs conv2d`, got, conv.reshape([conv.shape[0], D, -1]).transpose(1, 2), atol);
     }
+  });
+
+  it("a composed block (norm -> linear -> rope -> attention with a cache-style concat -> residual) (atol 2e-5)", async () => {
+    const [B, T, Tp, H, Hkv, D, C] = [2, 3, 4, 4, 2, 6, 16];
+    const params = { n: randNormal([C], rng, 0.2), q: randNormal([H * D, C], rng, 0.3), k: randNormal([Hkv * D, C], rng, 0.3), v: randNormal([Hkv * D, C], rng, 0.3), o: randNormal([C, H * D], rng, 0.3) };
+    const ang = randUniform([B, T, D / 2], rng, 0, 10);
+    const inputs = {
+      x: randNormal([B, T, C], rng), pk: randNormal([B, Tp, Hkv * D], rng), pv: randNormal([B, Tp, Hkv * D], rng),
+      cos: new Tensor("float32", ang.shape, ang.toFloat32().map(Math.cos)), sin: new Tensor("float32", ang.shape, ang.toFloat32().map(Math.sin)),
+    };
+    const block = <T>(ops: Ops<T>, x: Record<string, T>): T => {
+      const h = ops.rmsNorm(x.x, "n", 1e-6);
+      const q = ops.rope(ops.linear(h, { weight: "q" }), x.cos, x.sin, H);
+      const k = ops.concat([x.pk, ops.rope(ops.linear(h, { weight: "k" }), x.cos, x.sin, Hkv)], 1);
+      const v = ops.concat([x.pv, ops.linear(h, { weight: "v" })], 1);
+      return ops.add(x.x, ops.linear(ops.attention(q, k, v, null, { numHeads: H, numKvHeads: Hkv, softcap: 3, window: 5 }), { weight: "o" }));
+    };
+    await graphVsReference("composed block", block, inputs, params, 2e-5);
   });
 });

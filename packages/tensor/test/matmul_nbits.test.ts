@@ -7,7 +7,7 @@
  * 3. accuracy_level 4 (int8 activations) stays within 5e-2 of it (x ~ N(0, 1), |W| ~ 0.05).
  */
 import { describe, expect, it } from "vitest";
-import { Graph, type QuantBits, createSession, dequantizeBlockwise, linear, matMulNBits, maxAbsDiff, quantizeBlockwise, randNormal, seededRng } from "../src/index.ts";
+import { Graph, type QuantBits, createSession, dequantizeBlockwise, linear, onnxOps, maxAbsDiff, quantizeBlockwise, randNormal, seededRng } from "../src/index.ts";
 
 const CASES = [4, 8].flatMap((bits) => [[24, 200], [40, 256]].map(([N, K]) => [bits as QuantBits, N, K] as const));
 
@@ -31,7 +31,7 @@ describe.each(CASES)("int%i MatMulNBits, N=%i K=%i, block 128", (bits, N, K) => 
   it.each([0, 4])("accuracy_level %i matches x @ dequantize(q)^T", async (level) => {
     const g = new Graph("nbits");
     const x = g.input("x", "float32", ["B", "T", K]);
-    g.output(matMulNBits(g, x, { packed: g.initializer("p", q.packed), scales: g.initializer("s", q.scales), zeroPoints: g.initializer("z", q.zeroPoints), N, K, bits, blockSize: 128 }, null, level), "y");
+    g.output(onnxOps.linear(g, x, { kind: "nbits", packed: g.initializer("p", q.packed), scales: g.initializer("s", q.scales), zeroPoints: g.initializer("z", q.zeroPoints), N, K, bits, blockSize: 128, accuracyLevel: level }), "y");
     const s = await createSession(g);
     const X = randNormal([2, 3, K], rng);
     const d = maxAbsDiff((await s.run({ x: X })).y, linear(X, deq));

@@ -9,76 +9,66 @@
  *   bf16 / f16 tensors      -> widened to float32 once (ORT's CPU kernels have no bf16 MatMul) and
  *                              written to a disk cache (weight_cache.ts) that sessions reference;
  *                              small ones (< 1 MiB) are embedded in the model instead
- *   quantize: int8 / int4   -> every `linear` weight becomes MatMulNBits initializers (matmul_nbits.ts),
- *                              also computed once into the disk cache
- *   kernel "dynamic" (int8) -> per-channel int8 weights [K, N] for DynamicQuantizeMatMul
- *                              (dynamic_quantize_matmul.ts): an integer GEMM, ~3x MatMulNBits at M=276
+ *   a linear's weight       -> in the form the PLAN gives its name (a pure function of dtype and
+ *                              config, e.g. paligemma's quantization_plan.ts):
+ *        float              float32 as above, read transposed by FusedMatMul (onnx/ops/linear.ts)
+ *        int8               per-channel int8 for DynamicQuantizeMatMul (dynamic_quantize_matmul.ts)
+ *        nbits              blockwise int4/int8 for MatMulNBits (matmul_nbits.ts)
+ *                           both computed once into the disk cache
  * ORT needs all of a session's external files in one folder: the checkpoint's, or the cache's (then
  * every large tensor of that session comes from the cache).
  *
  * Prepacking (ORT repacking a MatMul weight into its blocked layout at session creation) is OFF for
- * float32: the weights then stay memory-mapped from the file (session creation ~6 ms instead of
- * ~0.6 s per Gemma 2B layer, no second copy, shared with the page cache), and FusedMatMul runs as
+ * float32 sessions: the weights then stay memory-mapped from the file (session creation ~6 ms instead
+ * of ~0.6 s per Gemma 2B layer, no second copy, shared with the page cache), and FusedMatMul runs as
  * fast (measured: a Gemma 2B layer, T=1 34.3 vs 34.4 ms, T=276 485 vs 479 ms). MatMulNBits needs
- * prepacking (without it: 142-208 ms instead of 1.3-3.7 ms at M=1), so quantized sessions keep it.
+ * prepacking (without it: 142-208 ms instead of 1.3-3.7 ms at M=1), so sessions with a quantized
+ * linear keep it.
+ * Embedding lookups read single rows from the file (tensor_rows.ts), never the whole table.
  *
- * Linear layers keep PyTorch's [out, in] layout: y = x W^T + b is ONE node that reads W transposed
- *   "fused"  com.microsoft FusedMatMul(x, W, transB=1) (+ Add b)  any rank of x (default)
- *   "gemm"   Gemm(x2d, W, b, transB=1) around a Reshape pair      2-D only, bias fused
- * so no Transpose node materializes a transposed copy of a mapped weight at session creation.
- *
- * References: https://onnx.ai/onnx/repo-docs/ExternalData.html ; ORT contrib op FusedMatMul
- * (onnxruntime/core/graph/contrib_ops/contrib_defs.cc); https://onnx.ai/onnx/operators/onnx__Gemm.html
+ * References: https://onnx.ai/onnx/repo-docs/ExternalData.html ; ORT contrib ops FusedMatMul,
+ * DynamicQuantizeMatMul, MatMulNBits (onnxruntime/core/graph/contrib_ops/).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ArgumentError } from "../errors.ts";
+import type { GraphParams } from "../layer_ops/graph_ops.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
-import { type Graph, MS_DOMAIN, type Value } from "./graph.ts";
-import { dynamicQuantizeMatMul, quantizePerChannelInt8 } from "./dynamic_quantize_matmul.ts";
-import { type QuantBits, matMulNBits, quantizeBlockwise } from "./matmul_nbits.ts";
+import { TensorRows } from "../safetensors/tensor_rows.ts";
+import type { Tensor } from "../tensor.ts";
+import { quantizePerChannelInt8 } from "./dynamic_quantize_matmul.ts";
+import type { Graph, Value } from "./graph.ts";
+import { type QuantBits, quantizeBlockwise } from "./matmul_nbits.ts";
+import type { LinearWeight } from "./ops/linear.ts";
 import type { SessionOptions } from "./session.ts";
 import { type CachedPart, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
 
-export type LinearKind = "fused" | "gemm";
+/** How one linear layer's weight is stored and multiplied (see the header). */
+export type LinearForm =
+  | { kind: "float" }
+  | { kind: "int8" }
+  | { kind: "nbits"; bits: QuantBits; blockSize?: number; accuracyLevel?: number };
 
-export interface QuantizeOptions {
-  bits: QuantBits;
-  /** Inputs per quantization block (default 128). */
-  blockSize?: number;
-  /** MatMulNBits accuracy_level (default 4: int8 activations, VNNI/AMX dot products). */
-  accuracyLevel?: number;
-  /**
-   * "nbits" (default): weight-only MatMulNBits, blockwise. "dynamic": int8 per output channel through
-   * DynamicQuantizeMatMul (activations quantized per call too; bits must be 8).
-   */
-  kernel?: "nbits" | "dynamic";
-  /** Per-weight exceptions by checkpoint name, e.g. an LM head that only ever sees one row per step. */
-  overrides?: Record<string, Partial<Omit<QuantizeOptions, "overrides">>>;
-}
+/** Linear weight name -> form; a name not listed is float. */
+export type LinearPlan = Readonly<Record<string, LinearForm>>;
 
 export interface CheckpointWeightsOptions {
-  /** How `linear` multiplies by W^T (default "fused"). */
-  linear?: LinearKind;
-  /** Weight-only quantization of every `linear` weight (MatMulNBits); other tensors stay float32. */
-  quantize?: QuantizeOptions;
+  /** The form of each linear layer's weight (default: every one float). */
+  plan?: LinearPlan;
   /** Disk cache root (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts); null = no disk cache, embed. */
   cacheRoot?: string | null;
   /** Tensors smaller than this as float32 are embedded in the model rather than cached (default 1 MiB). */
   embedBelowBytes?: number;
-  /** Let ORT prepack weights (default: only for quantized weights; see the header). */
-  prepack?: boolean;
 }
 
-export class CheckpointWeights {
+export class CheckpointWeights implements GraphParams {
   /** Folder every shard lives in (real path). */
   readonly folder: string;
-  readonly linearKind: LinearKind;
-  readonly quantize?: Required<QuantizeOptions>;
+  readonly plan: LinearPlan;
   /** The disk cache, when some tensor must be transformed (bf16, quantized) and caching is on. */
   readonly cache: WeightCache | null;
   private readonly embedBelow: number;
-  private readonly prepack: boolean;
+  private readonly rowReaders = new Map<string, TensorRows>();
 
   constructor(
     readonly checkpoint: Checkpoint,
@@ -89,25 +79,24 @@ export class CheckpointWeights {
     const folders = new Set(checkpoint.files.map((f) => path.dirname(fs.realpathSync(f.path))));
     if (folders.size !== 1) throw new ArgumentError(`CheckpointWeights: shards of ${checkpoint.path} live in ${folders.size} folders; external data needs one`);
     this.folder = [...folders][0];
-    this.linearKind = options.linear ?? "fused";
-    const q = options.quantize;
-    if (q) this.quantize = { bits: q.bits, blockSize: q.blockSize ?? 128, accuracyLevel: q.accuracyLevel ?? 4, kernel: q.kernel ?? "nbits", overrides: q.overrides ?? {} };
-    for (const o of q ? [q, ...Object.values(q.overrides ?? {})] : []) {
-      if (o.kernel === "dynamic" && (o.bits ?? q!.bits) !== 8) throw new ArgumentError(`CheckpointWeights: quantize kernel "dynamic" is int8 only, got bits ${o.bits ?? q!.bits}`);
+    this.plan = options.plan ?? {};
+    for (const [name, f] of Object.entries(this.plan)) {
+      if (!checkpoint.has(name)) throw new ArgumentError(`CheckpointWeights: the linear plan names "${name}", which ${checkpoint.path} does not hold`);
+      if (f.kind === "nbits" && f.bits !== 4 && f.bits !== 8) throw new ArgumentError(`CheckpointWeights: plan for ${name}: nbits needs bits 4 or 8, got ${f.bits}`);
     }
     this.embedBelow = options.embedBelowBytes ?? 1 << 20;
-    this.prepack = options.prepack ?? !!q;
+    const quantizes = Object.values(this.plan).some((f) => f.kind !== "float");
     const converts = checkpoint.names().some((n) => {
       const i = checkpoint.info(n);
       return i.dtype !== "float32" && (i.byteLength / 2) * 4 >= this.embedBelow;
     });
     const root = options.cacheRoot === undefined ? defaultCacheRoot() : options.cacheRoot;
-    this.cache = (q || converts) && root !== null ? new WeightCache(checkpoint, root) : null;
+    this.cache = (quantizes || converts) && root !== null ? new WeightCache(checkpoint, root) : null;
   }
 
   /** True when `name` is referenced straight from the checkpoint file. */
   inPlace(name: string): boolean {
-    return !this.cache && !this.quantize && this.checkpoint.info(name).dtype === "float32";
+    return !this.cache && this.checkpoint.info(name).dtype === "float32";
   }
 
   /** The checkpoint tensor `name` as a float32 initializer of `g` (see the header for where it lives). */
@@ -122,57 +111,53 @@ export class CheckpointWeights {
     return g.initializer(name, this.checkpoint.read(name).to("float32"));
   }
 
-  /** y = x W^T (+ b) with W [out, in] as stored: x [..., in] -> [..., out]. */
-  linear(g: Graph, x: Value, weight: string, bias?: string | null): Value {
-    const [out, inF] = this.checkpoint.info(weight).shape;
-    const b = bias ? this.tensor(g, bias) : null; // [out]
-    if (this.quantize) {
-      const q = { ...this.quantize, ...this.quantize.overrides[weight] };
-      if (q.kernel === "dynamic") return dynamicQuantizeMatMul(g, x, this.channelQuantized(g, weight, out, inF), b); // [..., out]
-      return matMulNBits(g, x, this.quantized(g, weight, out, inF, q.bits, q.blockSize), b, q.accuracyLevel); // [..., out]
-    }
-    const w = this.tensor(g, weight); // [out, in]
-    if (this.linearKind === "gemm") {
-      const x2 = g.op("Reshape", [x, g.constant([-1, inF], "int64", "flat_shape")]); // [N, in]
-      const y2 = g.op("Gemm", [x2, w, b], { transB: 1 }); // [N, out]
-      const lead = g.op("Shape", [x], { end: -1 }); // [...]
-      const shape = g.op("Concat", [lead, g.constant([out], "int64", "out_dim")], { axis: 0 });
-      return g.op("Reshape", [y2, shape]); // [..., out]
-    }
-    const y = g.op("FusedMatMul", [x, w], { transB: 1 }, { domain: MS_DOMAIN }); // [..., out]
-    return b ? g.op("Add", [y, b]) : y;
+  /** The linear weight `name` [out, in] in its planned form. */
+  linearWeight(g: Graph, name: string, float: () => Value): LinearWeight {
+    const form = this.plan[name] ?? { kind: "float" };
+    const [N, K] = this.checkpoint.info(name).shape;
+    if (form.kind === "float") return { kind: "float", weight: float() };
+    if (form.kind === "int8") return { kind: "int8", ...this.channelQuantized(g, name, N, K) };
+    return { kind: "nbits", N, K, bits: form.bits, blockSize: form.blockSize ?? 128, accuracyLevel: form.accuracyLevel ?? 4, ...this.quantized(g, name, N, K, form.bits, form.blockSize ?? 128) };
+  }
+
+  /** Rows of the 2-D tensor `name` for ids [B][T] -> [B, T, D], read from the file one row at a time. */
+  rows(name: string, ids: readonly (readonly number[])[]): Tensor {
+    let r = this.rowReaders.get(name);
+    if (!r) this.rowReaders.set(name, (r = new TensorRows(this.checkpoint, name)));
+    return r.rows(ids);
   }
 
   /**
-   * Session options for a model's sessions: ORT finds the external files in the checkpoint's or the
+   * Session options for a graph bound here: ORT finds the external files in the checkpoint's or the
    * cache's folder; the per-session memory arena is off (a model has dozens of sessions and each
-   * arena would keep its largest run's buffers for good); prepacking as described in the header.
+   * arena would keep its largest run's buffers for good); prepacking only with a quantized linear.
    */
-  sessionOptions(extra: SessionOptions = {}): SessionOptions {
-    return { memoryArena: false, disablePrepacking: !this.prepack, ...extra, externalDataFolder: this.cache?.dir ?? this.folder };
+  sessionOptions(quantized: boolean): SessionOptions {
+    return { memoryArena: false, disablePrepacking: !quantized, externalDataFolder: this.cache?.dir ?? this.folder };
+  }
+
+  /** Close the row readers' files. */
+  close(): void {
+    for (const r of this.rowReaders.values()) r.close();
+    this.rowReaders.clear();
   }
 
   private readF32(name: string): Float32Array {
     return this.checkpoint.read(name).to("float32").data as Float32Array;
   }
 
-  private external(g: Graph, name: string, p: CachedPart, dtype: "float32" | "uint8"): Value {
-    return g.externalInitializer(name, dtype, p.shape, { location: p.location, offset: p.offset, length: p.length });
+  private external(g: Graph, name: string, p: CachedPart, dtype: "float32" | "uint8", int8 = false): Value {
+    return g.externalInitializer(name, dtype, p.shape, { location: p.location, offset: p.offset, length: p.length }, { int8 });
   }
 
   /** The MatMulNBits initializers of weight `name` [N, K]: from the disk cache, or quantized now. */
   private quantized(g: Graph, name: string, N: number, K: number, bits: QuantBits, blockSize: number) {
     if (!this.cache) {
       const q = quantizeBlockwise(this.readF32(name), N, K, bits, blockSize);
-      return { N, K, bits, blockSize, packed: g.initializer(`${name}.packed`, q.packed), scales: g.initializer(`${name}.scales`, q.scales), zeroPoints: g.initializer(`${name}.zero_points`, q.zeroPoints) };
+      return { packed: g.initializer(`${name}.packed`, q.packed), scales: g.initializer(`${name}.scales`, q.scales), zeroPoints: g.initializer(`${name}.zero_points`, q.zeroPoints) };
     }
     const c = this.cache.quantized(name, N, K, bits, blockSize, () => this.readF32(name));
-    return {
-      N, K, bits, blockSize,
-      packed: this.external(g, `${name}.packed`, c.packed, "uint8"),
-      scales: this.external(g, `${name}.scales`, c.scales, "float32"),
-      zeroPoints: this.external(g, `${name}.zero_points`, c.zeroPoints, "uint8"),
-    };
+    return { packed: this.external(g, `${name}.packed`, c.packed, "uint8"), scales: this.external(g, `${name}.scales`, c.scales, "float32"), zeroPoints: this.external(g, `${name}.zero_points`, c.zeroPoints, "uint8") };
   }
 
   /** The DynamicQuantizeMatMul initializers of weight `name` [N, K]: int8 [K, N] + scales [N]. */
@@ -182,11 +167,6 @@ export class CheckpointWeights {
       return { weight: g.initializer(`${name}.int8`, q.weight, { int8: true }), scales: g.initializer(`${name}.scales`, q.scales) };
     }
     const c = this.cache.channelInt8(name, N, K, () => this.readF32(name));
-    const p = c.weight;
-    return {
-      weight: g.externalInitializer(`${name}.int8`, "uint8", p.shape, { location: p.location, offset: p.offset, length: p.length }, { int8: true }),
-      scales: this.external(g, `${name}.scales`, c.scales, "float32"),
-    };
+    return { weight: this.external(g, `${name}.int8`, c.weight, "uint8", true), scales: this.external(g, `${name}.scales`, c.scales, "float32") };
   }
 }
-

@@ -14,7 +14,8 @@
  *   [276, 2048] x [2048, 16384]   f32 MatMul 132 ms, MatMulNBits int4/int8 126/106 ms, this 39 ms
  *   [276, 16384] x [16384, 2048]  f32 141 ms, MatMulNBits 113/144 ms, this 41 ms (455-474 GFLOP/s)
  * At M = 1 it reads 1 byte per weight, like MatMulNBits int8 (1.3-1.5 ms at [2048 -> 16384]).
- * The int8 bytes are kept in uint8 storage (two's complement) and typed INT8 in the graph.
+ * The int8 bytes are kept in uint8 storage (two's complement) and typed INT8 in the graph; the node
+ * itself is built by `onnxOps.linear` (ops/linear.ts, weight kind "int8").
  * Cost: x is quantized with ONE scale per call (all rows), so an outlier row coarsens every row.
  *
  * References: onnxruntime/core/graph/contrib_ops/quantization_defs.cc (DynamicQuantizeMatMul);
@@ -24,7 +25,6 @@
  */
 import { ArgumentError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { type Graph, MS_DOMAIN, type Value } from "./graph.ts";
 
 export interface ChannelQuantizedWeight {
   N: number;
@@ -62,12 +62,4 @@ export function dequantizePerChannelInt8(q: ChannelQuantizedWeight): Tensor {
   const out = new Float32Array(N * K);
   for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) out[n * K + k] = ((b[k * N + n] << 24) >> 24) * s[n];
   return new Tensor("float32", [N, K], out);
-}
-
-/**
- * y = x W'^T (+ bias): x [..., K] float32 -> [..., N], W' given as `weight` (an INT8 initializer [K, N],
- * see Graph.initializer/externalInitializer's `int8` flag) and `scales` [N].
- */
-export function dynamicQuantizeMatMul(g: Graph, x: Value, w: { weight: Value; scales: Value }, bias: Value | null = null): Value {
-  return g.op("DynamicQuantizeMatMul", [x, w.weight, w.scales, null, bias], {}, { domain: MS_DOMAIN, dtype: "float32" }); // [..., N]
 }

@@ -1,7 +1,7 @@
 /**
  * onnx — the ONNX kernel runtime: a protobuf writer for the ONNX subset we emit, a readable graph
  * builder, op builder functions (`onnxOps`), execution-provider selection, a session cache, and the
- * kernel backends (reference and onnx) behind one interface.
+ * ways checkpoint weights become graph initializers (in place, cached, quantized).
  *
  * The op builders live under the `onnxOps` namespace because the reference ops (`softmax`,
  * `layerNorm`, ...) already own those names at the package root.
@@ -10,9 +10,6 @@ export * from "./onnx_proto.ts";
 export * from "./graph.ts";
 export * from "./execution_provider.ts";
 export * from "./session.ts";
-export * from "./kernel_names.ts";
-export * from "./backend.ts";
-export * from "./onnx_backend.ts";
 export * from "./checkpoint_weights.ts";
 export * from "./matmul_nbits.ts";
 export * from "./dynamic_quantize_matmul.ts";

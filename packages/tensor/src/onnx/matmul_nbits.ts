@@ -13,7 +13,8 @@
  * in the low nibble, 2i+1 in the high one), scales float [N * blocks], zero points uint8 [N * blocks]
  * (8-bit) or [N * ceil(blocks / 2)] nibbles (4-bit). A last block past K is padded with zp (= 0.0).
  * accuracy_level 4 lets the CPU kernel quantize activations to int8 per block and use VNNI/AMX
- * integer dot products (DESIGN.md section 4: M=1 [2048 -> 16384] int4 in 1.1-1.6 ms).
+ * integer dot products (DESIGN.md section 4: M=1 [2048 -> 16384] int4 in 1.1-1.6 ms). The node is
+ * built by `onnxOps.linear` (ops/linear.ts, weight kind "nbits").
  *
  * References: onnxruntime/core/graph/contrib_ops/contrib_defs.cc (MatMulNBits);
  * Frantar et al., "GPTQ" (https://arxiv.org/abs/2210.17323) for blockwise weight-only quantization.
@@ -21,7 +22,6 @@
  */
 import { ArgumentError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { type Graph, MS_DOMAIN, type Value } from "./graph.ts";
 
 export type QuantBits = 4 | 8;
 
@@ -106,12 +106,4 @@ export function dequantizeBlockwise(q: QuantizedWeight): Tensor {
     }
   }
   return new Tensor("float32", [N, K], out);
-}
-
-/**
- * y = x W'^T (+ bias) with W' given as MatMulNBits initializers: x [..., K] -> [..., N].
- * `packed`, `scales`, `zeroPoints` are Values (embedded or external initializers of the layout above).
- */
-export function matMulNBits(g: Graph, x: Value, w: { packed: Value; scales: Value; zeroPoints: Value; N: number; K: number; bits: QuantBits; blockSize: number }, bias: Value | null = null, accuracyLevel = 4): Value {
-  return g.op("MatMulNBits", [x, w.packed, w.scales, w.zeroPoints, null, bias], { K: w.K, N: w.N, bits: w.bits, block_size: w.blockSize, accuracy_level: accuracyLevel }, { domain: MS_DOMAIN, dtype: "float32" }); // [..., N]
 }

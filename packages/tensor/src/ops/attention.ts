@@ -1,15 +1,18 @@
 /**
- * attention.ts — scaled dot-product attention with grouped-query heads, an additive mask and
- * Gemma 2's attention-logit soft-cap.
+ * attention.ts — scaled dot-product attention with grouped-query heads, an additive mask,
+ * Gemma 2's attention-logit soft-cap and sliding window.
  *
  * Teaches: for each head h and query position i:
  *   s[j]   = (q[h, i] . k[g, j]) * scale                 scale defaults to 1 / sqrt(D)
  *   s[j]   = softcap * tanh(s[j] / softcap)               only if softcap > 0 (before the mask)
  *   s[j]  += mask[i, j]                                   0 = visible, -Infinity (or -1e9) = blocked
+ *   s[j]   = -Infinity if slot(i) - j >= window           only with a window (Gemma 2 local layers)
  *   p      = softmax(s)                                   over the Tk keys
  *   out    = sum_j p[j] * v[g, j]
  * Grouped-query attention (GQA): H query heads share Hkv key/value heads; query head h reads kv head
  * g = floor(h / (H / Hkv)). Hkv = 1 is multi-query attention (PaliGemma 1), Hkv = H is plain multi-head.
+ * The Tq queries are the LAST Tq of the Tk key slots (slot(i) = Tk - Tq + i): a prefill has Tq = Tk, a
+ * decode step Tq = 1 at slot Tk - 1; the window is counted in slots.
  * A query row whose keys are all blocked (-Infinity) produces zeros instead of NaN (0 / 0).
  *
  * References: Vaswani et al., "Attention Is All You Need" (https://arxiv.org/abs/1706.03762);
@@ -21,13 +24,40 @@ import { ArgumentError, ShapeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { broadcastStrides } from "./binary.ts";
 
+/** What shapes the scores besides q, k and the mask: one type for the kernel, the builder and Ops. */
+export interface AttentionScoreOptions {
+  /** Multiplier of q.k; default 1 / sqrt(D). */
+  scale?: number;
+  /** Attention-logit soft-cap, applied before the mask (Gemma 2); 0 / null / undefined = none. */
+  softcap?: number | null;
+  /** Sliding window: query slot i sees key slot j only when i - j < window; null / undefined = none. */
+  window?: number | null;
+}
+
+/** Heads and score options of one attention call on the 3-D layout [B, T, heads * D] (Ops, graph builder). */
+export interface AttentionOptions extends AttentionScoreOptions {
+  numHeads: number;
+  numKvHeads: number;
+}
+
+/** Check head counts and score options: one message for every implementation. */
+export function checkAttentionOptions(o: AttentionOptions): void {
+  const { numHeads, numKvHeads, softcap, window, scale } = o;
+  if (!Number.isInteger(numHeads) || !Number.isInteger(numKvHeads) || numKvHeads < 1 || numHeads % numKvHeads !== 0) {
+    throw new ArgumentError(`attention: numHeads ${numHeads} must be a positive multiple of numKvHeads ${numKvHeads}`);
+  }
+  if (scale !== undefined && !Number.isFinite(scale)) throw new ArgumentError(`attention: scale must be finite, got ${scale}`);
+  if (softcap != null && !(softcap >= 0)) throw new ArgumentError(`attention: softcap must be >= 0, got ${softcap}`);
+  if (window != null && !(Number.isInteger(window) && window >= 1)) throw new ArgumentError(`attention: window must be a positive integer, got ${window}`);
+}
+
 /** q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv], mask broadcastable to [B, H, Tq, Tk] -> [B, H, Tq, Dv]. */
 export function scaledDotProductAttention(
   q: Tensor,
   k: Tensor,
   v: Tensor,
   mask: Tensor | null,
-  options: { scale?: number; softcap?: number } = {},
+  options: AttentionScoreOptions = {},
 ): Tensor {
   const s = (t: Tensor) => `[${t.shape.join(", ")}]`;
   if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
@@ -42,8 +72,11 @@ export function scaledDotProductAttention(
   if (Hkv === 0 || H % Hkv !== 0) throw new ShapeError(`attention: query heads ${H} must be a multiple of key/value heads ${Hkv}`);
   const scale = options.scale ?? 1 / Math.sqrt(D);
   const softcap = options.softcap ?? 0;
+  const window = options.window ?? Infinity;
   if (!Number.isFinite(scale)) throw new ArgumentError(`attention: scale must be finite, got ${scale}`);
   if (!(softcap >= 0)) throw new ArgumentError(`attention: softcap must be >= 0, got ${softcap}`);
+  if (!(window >= 1)) throw new ArgumentError(`attention: window must be >= 1, got ${window}`);
+  if (window !== Infinity && Tq > Tk) throw new ShapeError(`attention: with a window the ${Tq} queries must be the last slots of the ${Tk} keys`);
   const full = [B, H, Tq, Tk];
   let ms: number[] = [0, 0, 0, 0];
   if (mask) {
@@ -70,8 +103,13 @@ export function scaledDotProductAttention(
       for (let i = 0; i < Tq; i++) {
         const qOff = ((b * H + h) * Tq + i) * D;
         const mOff = b * ms[0] + h * ms[1] + i * ms[2];
+        const first = Tk - Tq + i - window + 1; // the window's first visible slot
         let m = -Infinity;
         for (let j = 0; j < Tk; j++) {
+          if (j < first) {
+            scores[j] = -Infinity;
+            continue;
+          }
           let dot = 0;
           const kOff = kBase + j * D;
           for (let d = 0; d < D; d++) dot += qv[qOff + d] * kv[kOff + d];

@@ -5,3 +5,4 @@ export { SafetensorsError, SAFETENSORS_TO_DTYPE, DTYPE_TO_SAFETENSORS, MAX_HEADE
 export { SafetensorsFile, type TensorInfo } from "./safetensors_file.ts";
 export { Checkpoint, INDEX_FILE, SINGLE_FILE } from "./checkpoint.ts";
 export { serializeSafetensors, writeSafetensors } from "./write.ts";
+export { TensorRows } from "./tensor_rows.ts";

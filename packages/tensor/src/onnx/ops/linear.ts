@@ -1,27 +1,43 @@
 /**
- * linear.ts — a fully connected layer as graph nodes: `linear(g, x, weight, bias?)`.
+ * linear.ts — a fully connected layer as graph nodes, in every weight form: `linear(g, x, w, bias)`.
  *
  * Teaches: PyTorch's nn.Linear stores its weight as [out, in] and computes
  *   y = x @ W^T + b          x [..., in], W [out, in], b [out] -> y [..., out]
- * so the graph is literally Transpose -> MatMul -> Add, and the weight stays in its checkpoint layout.
+ * One call, three forms of W (the plan that picks one per layer is the caller's, e.g. CheckpointWeights):
+ *   float  W float32 [out, in]: com.microsoft FusedMatMul(x, W, transB = 1) (+ Add b). It reads W
+ *          transposed in place, so a memory-mapped checkpoint weight is never copied (a Transpose node
+ *          would be constant-folded into a transposed copy at session creation). Measured on
+ *          onnxruntime-node 1.30, 2 cores: as fast as MatMul on a pre-transposed weight (Gemma 2B
+ *          layer, T=1 34.3 vs 34.4 ms; T=276 485 vs 479 ms); Gemm(transB) needs a 2-D x (a Reshape
+ *          pair) and was no faster. With W a graph input (training) it is the same node.
+ *   int8   W per-output-channel int8 [in, out] + scales [out]: DynamicQuantizeMatMul, an integer
+ *          GEMM that also quantizes x per call (dynamic_quantize_matmul.ts): ~3x float at prefill
+ *   nbits  W blockwise int4/int8 + scales + zero points: MatMulNBits, weight-only, dequantized in
+ *          the kernel (matmul_nbits.ts): the fewest bytes per decode step
+ * The bias is fused into the quantized nodes and an Add after FusedMatMul.
  *
- * Why a Transpose node is free (measured, onnxruntime-node 1.30 CPU, 2 cores, W [4096, 2048]):
- *   - weight is an initializer: constant folding transposes it once at session creation
- *     (+~0.1-0.2 s per 64 MiB of weight, once); per run it is the same as a pre-transposed
- *     initializer (M=1: ~1.5-1.8 ms, M=64: ~9.5-10 ms for W [8192, 2048]) and is still prepacked.
- *   - weight is a graph input: the optimizer fuses Transpose + MatMul into com.microsoft FusedMatMul
- *     (transB=1): M=1 0.8 ms vs 7.8 ms with optimizations disabled, which really copies W each run.
- *   Gemm(transB=1) is no faster and needs 2-D x (a Reshape pair), so we keep the readable form.
- * Caveat: folding materializes a transposed copy, so an external (mmapped) weight is read into
- * memory at session creation; store such weights as [in, out] and call `matMul` if that matters.
- *
- * Reference: https://pytorch.org/docs/stable/generated/torch.nn.Linear.html
+ * References: https://pytorch.org/docs/stable/generated/torch.nn.Linear.html ; ORT contrib ops
+ * FusedMatMul, DynamicQuantizeMatMul, MatMulNBits (onnxruntime/core/graph/contrib_ops/).
  */
-import type { Graph, Value } from "../graph.ts";
+import { type Graph, MS_DOMAIN, type Value } from "../graph.ts";
+import type { QuantBits } from "../matmul_nbits.ts";
 
-/** x [..., in], weight [out, in], bias [out] | null -> [..., out] */
-export function linear(g: Graph, x: Value, weight: Value, bias?: Value | null): Value {
-  const wT = g.op("Transpose", [weight], { perm: [1, 0] }); // [in, out]
-  const y = g.op("MatMul", [x, wT]); // [..., out]
-  return bias ? g.op("Add", [y, bias]) : y;
+/** The weight of one linear layer as graph values, in the form chosen for it. */
+export type LinearWeight =
+  | { kind: "float"; weight: Value }
+  | { kind: "int8"; weight: Value; scales: Value }
+  | { kind: "nbits"; packed: Value; scales: Value; zeroPoints: Value; N: number; K: number; bits: QuantBits; blockSize: number; accuracyLevel: number };
+
+/** x [..., in] -> [..., out] = x W^T + b */
+export function linear(g: Graph, x: Value, w: LinearWeight, bias: Value | null = null): Value {
+  switch (w.kind) {
+    case "float": {
+      const y = g.op("FusedMatMul", [x, w.weight], { transB: 1 }, { domain: MS_DOMAIN }); // [..., out]
+      return bias ? g.op("Add", [y, bias]) : y;
+    }
+    case "int8":
+      return g.op("DynamicQuantizeMatMul", [x, w.weight, w.scales, null, bias], {}, { domain: MS_DOMAIN, dtype: "float32" }); // [..., out]
+    case "nbits":
+      return g.op("MatMulNBits", [x, w.packed, w.scales, w.zeroPoints, null, bias], { K: w.K, N: w.N, bits: w.bits, block_size: w.blockSize, accuracy_level: w.accuracyLevel }, { domain: MS_DOMAIN, dtype: "float32" }); // [..., out]
+  }
 }

@@ -1,21 +1,25 @@
 /**
- * embedding_rows.ts — token embedding lookup straight from the checkpoint file, one row per token.
+ * tensor_rows.ts — rows of a 2-D checkpoint tensor read straight from the file: an embedding lookup
+ * without loading the table.
  *
  * Teaches: a lookup E[id] needs H numbers, not the whole [V, H] table. Gemma's table is large
  * (257216 x 2048 float32 = 2.1 GB in PaliGemma) and the ONNX LM head already holds it (prepacked)
- * inside onnxruntime, so reading it into JS as well would double that memory. Each row is instead a
+ * inside onnxruntime, so reading it into JS as well would double that memory (CheckpointWeights.rows). Each row is instead a
  * positioned read at
  *   offset(id) = tensor byte offset + id * H * bytes_per_element
  * of H elements (8 KiB for H = 2048, from the page cache after the first touch), converted to float32
  * when stored as bfloat16 / float16.
  *
- * Reference: embedding.ts in @paligemma-ts/core (the in-memory gather this reproduces exactly).
+ * Reference: ops/embedding.ts (the in-memory gather this reproduces exactly).
  * Leaves out: caching hot rows (a read costs microseconds next to a decoder step).
  */
 import * as fs from "node:fs";
-import { ArgumentError, type Checkpoint, DTYPE_BYTES, type DType, Tensor, toFloat32Array, viewBytes } from "@paligemma-ts/tensor";
+import { DTYPE_BYTES, type DType, toFloat32Array, viewBytes } from "../dtype.ts";
+import { ArgumentError } from "../errors.ts";
+import { Tensor } from "../tensor.ts";
+import type { Checkpoint } from "./checkpoint.ts";
 
-export class EmbeddingRows {
+export class TensorRows {
   readonly vocab: number;
   readonly dim: number;
   private readonly fd: number;
@@ -24,7 +28,7 @@ export class EmbeddingRows {
 
   constructor(ckpt: Checkpoint, readonly name: string) {
     const info = ckpt.info(name);
-    if (info.shape.length !== 2) throw new ArgumentError(`EmbeddingRows: ${name} must be [vocab, dim], got [${info.shape.join(", ")}]`);
+    if (info.shape.length !== 2) throw new ArgumentError(`TensorRows: ${name} must be [vocab, dim], got [${info.shape.join(", ")}]`);
     [this.vocab, this.dim] = info.shape;
     this.dtype = info.dtype;
     this.offset = info.byteOffset;
@@ -39,13 +43,13 @@ export class EmbeddingRows {
     const out = new Float32Array(B * T * this.dim);
     const raw = new Uint8Array(rowBytes);
     ids.forEach((row, b) => {
-      if (row.length !== T) throw new ArgumentError(`EmbeddingRows: row ${b} has ${row.length} ids, row 0 has ${T}`);
+      if (row.length !== T) throw new ArgumentError(`TensorRows: row ${b} has ${row.length} ids, row 0 has ${T}`);
       row.forEach((id, t) => {
-        if (!Number.isInteger(id) || id < 0 || id >= this.vocab) throw new ArgumentError(`EmbeddingRows: token id ${id} (row ${b}) is outside ${this.name}'s ${this.vocab} rows`);
+        if (!Number.isInteger(id) || id < 0 || id >= this.vocab) throw new ArgumentError(`TensorRows: token id ${id} (row ${b}) is outside ${this.name}'s ${this.vocab} rows`);
         let done = 0;
         while (done < rowBytes) {
           const got = fs.readSync(this.fd, raw, done, rowBytes - done, this.offset + id * rowBytes + done);
-          if (got === 0) throw new ArgumentError(`EmbeddingRows: ${this.name} ends before row ${id}`);
+          if (got === 0) throw new ArgumentError(`TensorRows: ${this.name} ends before row ${id}`);
           done += got;
         }
         const values = toFloat32Array(this.dtype, viewBytes(this.dtype, raw.buffer, 0, this.dim));

@@ -1,0 +1,9 @@
+/**
+ * layer_ops — one definition per layer: the `Ops` interface, its eager (reference) and graph (ONNX)
+ * implementations, and blocks compiled by either kernel set.
+ */
+export type { Ops, LinearParams } from "./ops.ts";
+export { EagerOps, type ParamGetter } from "./eager_ops.ts";
+export { GraphOps, TensorParams, type GraphParams } from "./graph_ops.ts";
+export { compileBlocks, type Block, type BlockInput, type BlockRunner, type Kernels, type Trace } from "./block.ts";
+export { OnnxKernels, ReferenceKernels, blockGraph, runOps, runOpsMany, type OpsFn } from "./kernels.ts";
