@@ -1,28 +1,27 @@
 /**
- * attention.ts — multi-head self-attention as a layer: multi-head, multi-query and grouped-query.
+ * attention.ts — multi-head self-attention as a layer, written once against `Ops`: multi-head,
+ * multi-query and grouped-query, with or without RoPE and a KV-cache past.
  *
  * Teaches the whole layer, step by step, for x [B, T, hidden]:
- *   q = x Wq^T   [B, T, H*D]  -> split heads -> [B, H, T, D]
- *   k = x Wk^T   [B, T, Hkv*D] -> [B, Hkv, T, D]      (v likewise)
- *   q, k = rope(q, pos), rope(k, pos)                   (decoders; SigLIP has learned positions instead)
- *   k, v = cache ++ k, cache ++ v                       (decode: attend to everything seen so far)
- *   s    = q k^T * scale                                [B, H, T, Tk]; scale = D^-0.5 unless given
- *   s    = softcap * tanh(s / softcap)                  (Gemma 2, before the mask)
- *   p    = softmax(s + mask)                            additive mask [B, 1, T, Tk]
- *   o    = p v                                          [B, H, T, D] -> merge heads [B, T, H*D]
- *   y    = o Wo^T                                       [B, T, hidden]
- * H query heads share Hkv key/value heads (query head h uses kv head floor(h / (H/Hkv))): Hkv = H is
- * multi-head, Hkv = 1 multi-query (PaliGemma 1), anything between grouped-query (PaliGemma 2).
- * The head dimension D is its own setting: H*D need not equal hidden (Gemma: D = 256 always).
+ *   q = x Wq^T                                [B, T, H*D]
+ *   k = x Wk^T, v = x Wv^T                    [B, T, Hkv*D]   (H query heads share Hkv key/value heads)
+ *   q, k = rope(q, pos), rope(k, pos)         decoders; SigLIP has learned positions instead
+ *   K = [past_k ; k], V = [past_v ; v]        decoding: attend to everything seen so far
+ *   o = softmax(q K^T * scale (+ cap) + mask) V   [B, T, H*D]   (the `attention` op: scale D^-0.5
+ *                                                   unless given, Gemma 2 soft-cap and window)
+ *   y = o Wo^T                                [B, T, hidden]
+ * The new k (RoPE applied) and v are returned: the caller appends them to its KV cache, so the layer
+ * itself never mutates state (the same function runs eagerly or as a fused ONNX graph).
+ * Hkv = H is multi-head, Hkv = 1 multi-query (PaliGemma 1), anything between grouped-query
+ * (PaliGemma 2). The head dimension D is its own setting: H*D need not equal hidden (Gemma: D = 256).
+ * Heads are never split into a separate axis here: the 3-D layout [B, T, heads * D] goes straight
+ * from the projection into RoPE and attention (both ops know the head count).
  *
  * References: Vaswani et al. (https://arxiv.org/abs/1706.03762); Shazeer, "Fast Transformer Decoding"
  * (MQA, https://arxiv.org/abs/1911.02150); Ainslie et al., "GQA" (https://arxiv.org/abs/2305.13245).
- * Leaves out: dropout; the score/softmax/mix loop itself is `scaledDotProductAttention` in @paligemma-ts/tensor.
+ * Leaves out: dropout; the score/softmax/mix loop itself is the `attention` op of @paligemma-ts/tensor.
  */
-import { ShapeError, type Tensor, scaledDotProductAttention } from "@paligemma-ts/tensor";
-import type { LayerKVCache } from "./kv_cache.ts";
-import { type LinearParams, linear } from "./linear.ts";
-import { type RotaryTables, applyRotary } from "./rotary_embedding.ts";
+import type { AttentionOptions, LinearParams, Ops } from "@paligemma-ts/tensor";
 
 /** The four projections (Gemma: q/k/v/o_proj without bias; SigLIP: q/k/v/out_proj with bias). */
 export interface AttentionWeights {
@@ -32,49 +31,28 @@ export interface AttentionWeights {
   o: LinearParams;
 }
 
-export interface AttentionOptions {
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  /** Score scale; default headDim^-0.5 (Gemma 2 uses query_pre_attn_scalar^-0.5). */
-  scale?: number;
-  /** Gemma 2 attention-logit soft-cap (applied before the mask); null/0 = none. */
-  softcap?: number | null;
-  /** Additive mask broadcastable to [B, H, T, Tk]; null = every query sees every key. */
-  mask?: Tensor | null;
-  /** RoPE tables for these T tokens ([B, T, D]); null = no rotary embedding. */
-  rope?: RotaryTables | null;
-  /** This layer's cache: new k, v are appended and attention runs over all filled slots. */
-  cache?: LayerKVCache | null;
+/** What one call attends with, besides its own tokens. */
+export interface AttentionContext<T> {
+  /** Additive mask [B|1, 1, T, Tp+T]; null = every query sees every key. */
+  mask: T | null;
+  /** RoPE half tables [B, T, D/2] for these T tokens; absent = no rotary embedding. */
+  rope?: { cos: T; sin: T } | null;
+  /** Keys and values of the Tp earlier tokens, [B, Tp, Hkv*D] each (Tp may be 0). */
+  past?: { key: T; value: T } | null;
 }
 
-/** [B, T, N*D] -> [B, N, T, D] */
-function splitHeads(x: Tensor, n: number, d: number): Tensor {
-  const [B, T, C] = x.shape;
-  if (C !== n * d) throw new ShapeError(`attention: projection gives ${C} features, expected ${n} heads x ${d}`);
-  return x.reshape([B, T, n, d]).permute([0, 2, 1, 3]); // [B, N, T, D]
-}
-
-/** Self-attention over x [B, T, hidden] -> [B, T, hidden]. */
-export function selfAttention(x: Tensor, w: AttentionWeights, opts: AttentionOptions): Tensor {
-  const { numHeads: H, numKvHeads: Hkv, headDim: D } = opts;
-  if (x.rank !== 3) throw new ShapeError(`attention: input must be [B, T, hidden], got [${x.shape.join(", ")}]`);
-  const [B, T] = x.shape;
-  let q = splitHeads(linear(x, w.q), H, D); // [B, H, T, D]
-  let k = splitHeads(linear(x, w.k), Hkv, D); // [B, Hkv, T, D]
-  let v = splitHeads(linear(x, w.v), Hkv, D); // [B, Hkv, T, D]
-  if (opts.rope) {
-    q = applyRotary(q, opts.rope);
-    k = applyRotary(k, opts.rope);
+/** x [B, T, hidden] -> output [B, T, hidden], plus this call's new key and value rows [B, T, Hkv*D]. */
+export function selfAttention<T>(ops: Ops<T>, x: T, w: AttentionWeights, options: AttentionOptions, ctx: AttentionContext<T>): { output: T; key: T; value: T } {
+  const { numHeads: H, numKvHeads: Hkv } = options;
+  let q = ops.linear(x, w.q); // [B, T, H*D]
+  let k = ops.linear(x, w.k); // [B, T, Hkv*D]
+  const v = ops.linear(x, w.v); // [B, T, Hkv*D]
+  if (ctx.rope) {
+    q = ops.rope(q, ctx.rope.cos, ctx.rope.sin, H);
+    k = ops.rope(k, ctx.rope.cos, ctx.rope.sin, Hkv);
   }
-  if (opts.cache) {
-    opts.cache.append(k, v);
-    ({ keys: k, values: v } = opts.cache.read()); // [B, Hkv, Tk, D]
-  }
-  const o = scaledDotProductAttention(q, k, v, opts.mask ?? null, {
-    scale: opts.scale ?? 1 / Math.sqrt(D),
-    softcap: opts.softcap ?? 0,
-  }); // [B, H, T, D]
-  const merged = o.permute([0, 2, 1, 3]).reshape([B, T, H * D]); // [B, T, H*D]
-  return linear(merged, w.o); // [B, T, hidden]
+  const keys = ctx.past ? ops.concat([ctx.past.key, k], 1) : k; // [B, Tp+T, Hkv*D]
+  const values = ctx.past ? ops.concat([ctx.past.value, v], 1) : v;
+  const o = ops.attention(q, keys, values, ctx.mask, options); // [B, T, H*D]
+  return { output: ops.linear(o, w.o), key: k, value: v }; // [B, T, hidden]
 }

@@ -12,7 +12,9 @@
  *   and ( slidingWindow undefined or i - j < window )  (Gemma 2 local layers: only recent keys)
  * Causal is prefixEnd = 0; fully bidirectional (SigLIP, or a prefix that is the whole prompt) is
  * prefixEnd >= Tk. PaliGemma's prefix-LM: image + `<bos>` + prompt are the prefix, the suffix (the
- * answer) is causal. The sliding window only limits how far back a query looks, as in Gemma 2.
+ * answer) is causal. The sliding window only limits how far back a query looks, as in Gemma 2 (a
+ * model's local layers pass it to the attention op instead, which applies the same rule; here it
+ * makes the mask a lesson can draw).
  * A query row that sees nothing (a padding query) is all -Infinity; the attention kernel returns 0 there.
  *
  * References: Raffel et al., "T5" section 3.2.1 (prefix-LM, https://arxiv.org/abs/1910.10683);
@@ -72,27 +74,6 @@ export function attentionMask(options: AttentionMaskOptions): Tensor {
     }
   }
   return new Tensor("float32", [B, 1, Tq, Tk], out);
-}
-
-/**
- * The same mask with a sliding window added: query slot i (queries are slots queryOffset.., default the
- * last Tq of Tk) additionally loses keys with i - j >= window. Gemma 2 derives its local layers' mask
- * from the global one this way. Returns `mask` itself when the window cannot bite (window >= Tk).
- */
-export function withSlidingWindow(mask: Tensor, window: number, queryOffset?: number): Tensor {
-  if (!(window >= 1)) throw new ArgumentError(`withSlidingWindow: window must be >= 1, got ${window}`);
-  if (mask.rank !== 4) throw new ArgumentError(`withSlidingWindow: mask must be [B, 1, Tq, Tk], got [${mask.shape.join(", ")}]`);
-  const [B, H, Tq, Tk] = mask.shape;
-  const offset = queryOffset ?? Tk - Tq;
-  if (window >= Tk) return mask;
-  const out = mask.toFloat32().slice();
-  for (let r = 0; r < B * H; r++) {
-    for (let q = 0; q < Tq; q++) {
-      const row = (r * Tq + q) * Tk;
-      for (let j = 0; j <= offset + q - window; j++) out[row + j] = -Infinity;
-    }
-  }
-  return new Tensor("float32", mask.shape, out);
 }
 
 /** Causal mask [1, 1, Tq, Tk] for queries that are the last Tq of Tk slots (Tk defaults to Tq). */

@@ -1,5 +1,5 @@
 /**
- * gated_mlp.ts — Gemma's feed-forward block, a GeGLU gated MLP.
+ * gated_mlp.ts — Gemma's feed-forward block, a GeGLU gated MLP, written once against `Ops`.
  *
  * Teaches: two parallel up-projections, one passed through GELU acting as a gate on the other:
  *   y = down( gelu_tanh(gate(x)) * up(x) )
@@ -9,8 +9,7 @@
  * References: Shazeer, "GLU Variants Improve Transformer" (https://arxiv.org/abs/2002.05202);
  * Hugging Face transformers `GemmaMLP` (hidden_activation "gelu_pytorch_tanh").
  */
-import { type Tensor, geluTanh, mul } from "@paligemma-ts/tensor";
-import { type LinearParams, linear } from "./linear.ts";
+import type { LinearParams, Ops } from "@paligemma-ts/tensor";
 
 export interface GatedMlpWeights {
   gate: LinearParams;
@@ -19,8 +18,8 @@ export interface GatedMlpWeights {
 }
 
 /** x [..., hidden] -> [..., hidden]. */
-export function gatedMlp(x: Tensor, w: GatedMlpWeights): Tensor {
-  const gate = geluTanh(linear(x, w.gate)); // [..., intermediate]
-  const up = linear(x, w.up); // [..., intermediate]
-  return linear(mul(gate, up), w.down); // [..., hidden]
+export function gatedMlp<T>(ops: Ops<T>, x: T, w: GatedMlpWeights): T {
+  const gate = ops.geluTanh(ops.linear(x, w.gate)); // [..., intermediate]
+  const up = ops.linear(x, w.up); // [..., intermediate]
+  return ops.linear(ops.mul(gate, up), w.down); // [..., hidden]
 }

@@ -15,8 +15,9 @@
  *     inputs, so a fused ONNX decoder layer can read the cache straight from JS memory.
  * The usual [B, Hkv, maxLength, D] layout would make the filled part B*Hkv separate strided runs
  * (a copy or a padded max-length input every step); time-major avoids that for any batch size and head
- * count. Attention wants [B, Hkv, T, D]: that is one Transpose (perm 1, 2, 0, 3) inside a graph, or
- * `keys()` here, which copies for the reference path.
+ * count. A layer reads the past as `past()`: [B, len, Hkv*D], which for one batch row IS the filled
+ * part (a zero-copy view) and for B > 1 a transposed copy. A layer returns its new rows; the model
+ * appends them time-major with `appendRows` (the layer itself never touches the cache).
  *
  * All rows share one timeline (batched prompts are left-padded to one length), so there is one
  * length per layer. Padding slots are excluded by the attention mask, not by the cache.
@@ -81,29 +82,6 @@ export class LayerKVCache {
     this.length += t;
   }
 
-  /** Append k, v in attention layout [B, Hkv, Tnew, D] (the reference path). */
-  append(k: Tensor, v: Tensor): void {
-    const [B, H, T, D] = k.shape;
-    if (k.rank !== 4 || B !== this.batch || H !== this.numKvHeads || D !== this.headDim || v.shape.join() !== k.shape.join()) {
-      throw new ShapeError(`KV cache: k and v must be [${this.batch}, ${this.numKvHeads}, T, ${this.headDim}], got [${k.shape.join(", ")}] and [${v.shape.join(", ")}]`);
-    }
-    this.reserve(T);
-    const kv = k.toFloat32();
-    const vv = v.toFloat32();
-    const base = this.length * this.slotSize;
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < H; h++) {
-        for (let t = 0; t < T; t++) {
-          const src = ((b * H + h) * T + t) * D; // [B, Hkv, T, D]
-          const dst = base + ((t * B + b) * H + h) * D; // [T, B, Hkv, D]
-          this.keys.set(kv.subarray(src, src + D), dst);
-          this.values.set(vv.subarray(src, src + D), dst);
-        }
-      }
-    }
-    this.length += T;
-  }
-
   /** Zero-copy views of the filled part, [length, B, Hkv, D]. */
   view(): { keys: Tensor; values: Tensor } {
     const n = this.length * this.slotSize;
@@ -111,10 +89,17 @@ export class LayerKVCache {
     return { keys: new Tensor("float32", shape, this.keys.subarray(0, n)), values: new Tensor("float32", shape, this.values.subarray(0, n)) };
   }
 
-  /** The filled keys and values in attention layout [B, Hkv, length, D] (copies). */
-  read(): { keys: Tensor; values: Tensor } {
-    const { keys, values } = this.view();
-    return { keys: keys.permute([1, 2, 0, 3]), values: values.permute([1, 2, 0, 3]) };
+  /** The filled keys and values as a layer's past, [B, length, Hkv*D]: a zero-copy view when B = 1, else a copy. */
+  past(): { key: Tensor; value: Tensor } {
+    return { key: this.batchMajor(this.keys), value: this.batchMajor(this.values) };
+  }
+
+  private batchMajor(buf: Float32Array): Tensor {
+    const [T, B, W] = [this.length, this.batch, this.numKvHeads * this.headDim];
+    if (B === 1) return new Tensor("float32", [1, T, W], buf.subarray(0, T * W));
+    const out = new Float32Array(B * T * W);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.set(buf.subarray((t * B + b) * W, (t * B + b + 1) * W), (b * T + t) * W); // [T, B, W] -> [B, T, W]
+    return new Tensor("float32", [B, T, W], out);
   }
 
   private reserve(t: number): void {

@@ -1,5 +1,5 @@
 /**
- * mlp.ts — the classic transformer feed-forward block (SigLIP's MLP).
+ * mlp.ts — the classic transformer feed-forward block (SigLIP's MLP), written once against `Ops`.
  *
  * Teaches: expand, apply a nonlinearity, project back:
  *   y = fc2( gelu_tanh( fc1(x) ) )      fc1: hidden -> intermediate, fc2: intermediate -> hidden, with biases
@@ -7,8 +7,7 @@
  * References: Vaswani et al., section 3.3 (https://arxiv.org/abs/1706.03762);
  * Hugging Face transformers `SiglipMLP` (hidden_act "gelu_pytorch_tanh").
  */
-import { type Tensor, geluTanh } from "@paligemma-ts/tensor";
-import { type LinearParams, linear } from "./linear.ts";
+import type { LinearParams, Ops } from "@paligemma-ts/tensor";
 
 export interface MlpWeights {
   fc1: LinearParams;
@@ -16,6 +15,6 @@ export interface MlpWeights {
 }
 
 /** x [..., hidden] -> [..., hidden]. */
-export function mlp(x: Tensor, w: MlpWeights): Tensor {
-  return linear(geluTanh(linear(x, w.fc1)), w.fc2); // [..., intermediate] -> [..., hidden]
+export function mlp<T>(ops: Ops<T>, x: T, w: MlpWeights): T {
+  return ops.linear(ops.geluTanh(ops.linear(x, w.fc1)), w.fc2); // [..., intermediate] -> [..., hidden]
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attentionMask, bidirectionalMask, causalMask, prefixLmMask, slidingWindowMask, withSlidingWindow } from "../src/index.ts";
+import { attentionMask, bidirectionalMask, causalMask, prefixLmMask, slidingWindowMask } from "../src/index.ts";
 import { nested } from "./helpers.ts";
 
 /** Render a [B, 1, Tq, Tk] mask as rows of "x" (attend) and "." (blocked). */
@@ -48,17 +48,5 @@ describe("attention masks", () => {
   it("rejects queries that do not fit in the keys", () => {
     expect(() => attentionMask({ queryLength: 3, keyLength: 2 })).toThrow(/do not fit/);
     expect(() => attentionMask({ queryLength: 2, keyMask: [[1]] })).toThrow(/keyMask/);
-  });
-});
-
-describe("withSlidingWindow", () => {
-  it("equals building the mask with the window, for prefill and decode blocks", () => {
-    for (const [q, k, pe] of [[6, 6, 0], [6, 6, 4], [1, 7, 3], [2, 7, 0]]) {
-      const base = attentionMask({ queryLength: q, keyLength: k, prefixEnd: pe, keyMask: [[0, 1, 1, 1, 1, 1, 1]] });
-      const direct = attentionMask({ queryLength: q, keyLength: k, prefixEnd: pe, keyMask: [[0, 1, 1, 1, 1, 1, 1]], slidingWindow: 2 });
-      expect(pic(withSlidingWindow(base, 2))).toEqual(pic(direct));
-    }
-    const m = causalMask(3);
-    expect(withSlidingWindow(m, 3)).toBe(m); // window >= Tk: nothing to do
   });
 });

@@ -1,77 +1,83 @@
-import { Tensor, maxAbsDiff, randNormal, seededRng } from "@paligemma-ts/tensor";
-import { describe, expect, it } from "vitest";
+/**
+ * kv_cache.test.ts — the time-major cache: rows appended in place (never reallocated), the filled
+ * part as a zero-copy view, `past()` as [B, T, Hkv*D] (a view for one row, a copy for several), and
+ * a whole incremental decode (prefill, then one token at a time through selfAttention's new rows)
+ * equal to a full recompute under causal, sliding-window and prefix-LM masks.
+ */
+import { Tensor, maxAbsDiff, randNormal, releaseAllSessions, runOpsMany, seededRng } from "@paligemma-ts/tensor";
+import { afterAll, describe, expect, it } from "vitest";
 import { type AttentionWeights, KVCache, LayerKVCache, attentionMask, rotaryTables, selfAttention } from "../src/index.ts";
 import { randMatrix } from "./helpers.ts";
 
+afterAll(() => releaseAllSessions());
+
 describe("LayerKVCache", () => {
-  it("stores time-major [maxLength, B, Hkv, D] and appends in place", () => {
+  it("stores time-major [maxLength, B, Hkv, D], appends in place, and reads the past batch-major", () => {
     const c = new LayerKVCache(2, 3, 4, 10);
     const keysBuffer = c.keys.buffer;
-    const k = randNormal([2, 3, 2, 4], seededRng(1)); // [B, Hkv, T, D]
-    c.append(k, k);
+    const k = randNormal([2, 2, 3 * 4], seededRng(1)); // [B, T, Hkv*D], what a layer returns
+    const rows = (t: Tensor) => t.permute([1, 0, 2]).toFloat32(); // [T, B, Hkv*D]
+    c.appendRows(rows(k), rows(k));
     expect(c.length).toBe(2);
-    // element (b, h, t, d) of the input lives at ((t * B + b) * Hkv + h) * D + d
-    for (const [b, h, t, d] of [[0, 0, 0, 0], [1, 2, 1, 3], [1, 0, 0, 2], [0, 2, 1, 1]]) {
-      expect(c.keys[((t * 2 + b) * 3 + h) * 4 + d]).toBe(k.get(b, h, t, d));
-    }
-    c.append(randNormal([2, 3, 1, 4], seededRng(2)), randNormal([2, 3, 1, 4], seededRng(3)));
-    expect(c.length).toBe(3);
+    // element (b, t, j) of the input lives at (t * B + b) * Hkv*D + j
+    for (const [b, t, j] of [[0, 0, 0], [1, 1, 11], [1, 0, 2], [0, 1, 7]]) expect(c.keys[(t * 2 + b) * 12 + j]).toBe(k.get(b, t, j));
+    const k2 = randNormal([2, 1, 12], seededRng(2));
+    c.appendRows(rows(k2), rows(k2));
     expect(c.keys.buffer).toBe(keysBuffer); // never reallocated
     const { keys } = c.view();
     expect(keys.shape).toEqual([3, 2, 3, 4]);
     expect(keys.data.buffer).toBe(keysBuffer); // zero-copy view of the filled prefix
-    expect(keys.data.byteOffset).toBe(0);
-    const read = c.read().keys; // [B, Hkv, T, D]
-    expect(maxAbsDiff(read.slice(2, 0, 2), k)).toBe(0);
+    expect(maxAbsDiff(c.past().key, Tensor.concat([k, k2], 1))).toBe(0); // [B, T, Hkv*D]
   });
 
-  it("appendRows (time-major rows, as a fused layer returns them) equals append", () => {
-    const a = new LayerKVCache(1, 2, 3, 4);
-    const b = new LayerKVCache(1, 2, 3, 4);
-    const k = randNormal([1, 2, 2, 3], seededRng(5));
-    a.append(k, k);
-    const rows = k.permute([2, 0, 1, 3]).data as Float32Array; // [T, B, Hkv, D]
-    b.appendRows(rows, rows);
-    expect(Array.from(b.keys)).toEqual(Array.from(a.keys));
+  it("past() is a zero-copy view for one batch row", () => {
+    const c = new LayerKVCache(1, 2, 3, 8);
+    const k = randNormal([3, 1, 6], seededRng(5)).toFloat32();
+    c.appendRows(k, k);
+    const past = c.past().key;
+    expect(past.shape).toEqual([1, 3, 6]);
+    expect(past.data.buffer).toBe(c.keys.buffer);
   });
 
-  it("throws when full or when shapes do not fit", () => {
+  it("throws when full or when rows do not fit", () => {
     const c = new LayerKVCache(1, 1, 2, 2);
-    c.append(Tensor.zeros([1, 1, 2, 2]), Tensor.zeros([1, 1, 2, 2]));
-    expect(() => c.append(Tensor.zeros([1, 1, 1, 2]), Tensor.zeros([1, 1, 1, 2]))).toThrow(/exceeds maxLength 2/);
-    expect(() => new LayerKVCache(1, 1, 2, 4).append(Tensor.zeros([1, 2, 1, 2]), Tensor.zeros([1, 2, 1, 2]))).toThrow(/must be \[1, 1, T, 2\]/);
+    c.appendRows(new Float32Array(4), new Float32Array(4));
+    expect(() => c.appendRows(new Float32Array(2), new Float32Array(2))).toThrow(/exceeds maxLength 2/);
+    expect(() => new LayerKVCache(1, 1, 2, 4).appendRows(new Float32Array(3), new Float32Array(3))).toThrow(/must be \[T, 1, 1, 2\]/);
   });
 });
 
-describe("incremental decoding with a KV cache", () => {
+describe.each(["reference", "onnx"] as const)("incremental decoding with a KV cache, %s ops", (kind) => {
   const [hidden, H, Hkv, D, T] = [16, 4, 2, 6, 7];
   const rng = seededRng(42);
-  const w: AttentionWeights = {
-    q: { weight: randMatrix(H * D, hidden, rng) },
-    k: { weight: randMatrix(Hkv * D, hidden, rng) },
-    v: { weight: randMatrix(Hkv * D, hidden, rng) },
-    o: { weight: randMatrix(hidden, H * D, rng) },
-  };
+  const params = { q: randMatrix(H * D, hidden, rng), k: randMatrix(Hkv * D, hidden, rng), v: randMatrix(Hkv * D, hidden, rng), o: randMatrix(hidden, H * D, rng) };
+  const w: AttentionWeights = { q: { weight: "q" }, k: { weight: "k" }, v: { weight: "v" }, o: { weight: "o" } };
   const x = randNormal([2, T, hidden], rng);
   const positions = [Array.from({ length: T }, (_, t) => t + 1), Array.from({ length: T }, (_, t) => t + 1)];
-  const base = { numHeads: H, numKvHeads: Hkv, headDim: D, softcap: 5 };
 
-  it("token-by-token decode equals full recompute (causal, sliding window, prefix-LM)", () => {
-    for (const extra of [{}, { slidingWindow: 3 }, { prefixEnd: 3 }]) {
-      const full = selfAttention(x, w, { ...base, mask: attentionMask({ queryLength: T, batch: 2, ...extra }), rope: rotaryTables(positions, D) });
+  /** One call: x [2, n, hidden] with the cache's past; appends the new rows; returns the output. */
+  async function step(xs: Tensor, pos: number[][], mask: Tensor, window: number | null, cache: LayerKVCache | null): Promise<Tensor> {
+    const past = cache && cache.length > 0 ? cache.past() : null;
+    const out = await runOpsMany(kind, (ops, v) => {
+      const r = selfAttention(ops, v.x, w, { numHeads: H, numKvHeads: Hkv, softcap: 5, window }, { mask: v.mask, rope: { cos: v.cos, sin: v.sin }, past: past ? { key: v.pk, value: v.pv } : null });
+      return { y: r.output, newK: ops.transpose(r.key, [1, 0, 2]), newV: ops.transpose(r.value, [1, 0, 2]) }; // new rows time-major
+    }, { x: xs, mask, ...rotaryTables(pos, D), ...(past ? { pk: past.key, pv: past.value } : {}) }, params);
+    cache?.appendRows(out.newK.toFloat32(), out.newV.toFloat32());
+    return out.y;
+  }
+
+  it("token-by-token decode equals full recompute (causal, sliding window, prefix-LM) (atol 1e-5)", async () => {
+    for (const [extra, window] of [[{}, null], [{}, 3], [{ prefixEnd: 3 }, null]] as const) {
+      const full = await step(x, positions, attentionMask({ queryLength: T, batch: 2, ...extra }), window, null);
       const cache = new KVCache({ numLayers: 1, batch: 2, numKvHeads: Hkv, headDim: D, maxLength: T });
-      // prefill the first 3 tokens in one block, then one token at a time
-      const steps: [number, number][] = [[0, 3], ...Array.from({ length: T - 3 }, (_, i): [number, number] => [3 + i, 4 + i])];
+      const steps: [number, number][] = [[0, 3], ...Array.from({ length: T - 3 }, (_, i): [number, number] => [3 + i, 4 + i])]; // prefill 3, then one at a time
       const outs: Tensor[] = [];
       for (const [s, e] of steps) {
-        const xs = x.slice(1, s, e);
         const mask = attentionMask({ queryLength: e - s, keyLength: e, batch: 2, ...extra });
-        const rope = rotaryTables(positions.map((p) => p.slice(s, e)), D);
-        outs.push(selfAttention(xs, w, { ...base, mask, rope, cache: cache.layers[0] }));
+        outs.push(await step(x.slice(1, s, e), positions.map((p) => p.slice(s, e)), mask, window, cache.layers[0]));
       }
-      const inc = Tensor.concat(outs, 1);
-      const d = maxAbsDiff(inc, full);
-      console.log(`KV cache decode vs full recompute ${JSON.stringify(extra)}: maxdiff ${d.toExponential(2)}`);
+      const d = maxAbsDiff(Tensor.concat(outs, 1), full);
+      console.log(`${kind} KV cache decode vs full recompute ${JSON.stringify(extra)} window ${window}: maxdiff ${d.toExponential(2)}`);
       expect(cache.length).toBe(T);
       expect(d).toBeLessThan(1e-5);
     }
