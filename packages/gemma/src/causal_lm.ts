@@ -4,7 +4,7 @@
  * Teaches: the smallest useful wrapper around the decoder, as in a lesson:
  *   positions = cache.length + [0, 1, ..., T-1]     (0-based, as Hugging Face Gemma)
  *   mask      = causal over every key so far
- *   logits    = gemmaForward(embed(ids), positions, mask, cache)
+ *   logits    = model.forward(embed(ids), positions, mask, cache)
  * Greedy generation is then: prefill the prompt with "last" logits, take argmax, feed it back with
  * the cache, repeat. (PaliGemma instead uses a prefix-LM mask and 1-based positions: see
  * @paligemma-ts/paligemma.)
@@ -12,32 +12,26 @@
  * Reference: Hugging Face transformers `GemmaForCausalLM.forward`.
  * Leaves out: padding (all rows must have the same length), sampling (see @paligemma-ts/core sampling).
  */
-import { KVCache, attentionMask, type TokenIds } from "@paligemma-ts/core";
+import { type KVCache, type TokenIds, attentionMask, tokenRows } from "@paligemma-ts/core";
 import type { Tensor } from "@paligemma-ts/tensor";
-import type { GemmaTextConfig } from "./config.ts";
-import { type LogitsWanted, gemmaEmbed, gemmaForward } from "./model.ts";
-import type { GemmaWeights } from "./weights.ts";
+import type { GemmaModel, LogitsWanted } from "./model.ts";
 
 export class GemmaForCausalLM {
-  constructor(
-    readonly config: GemmaTextConfig,
-    readonly weights: GemmaWeights,
-  ) {}
+  constructor(readonly model: GemmaModel) {}
 
   /** A preallocated cache for `batch` rows and up to `maxLength` tokens. */
   createCache(batch: number, maxLength: number): KVCache {
-    const c = this.config;
-    return new KVCache({ numLayers: c.num_hidden_layers, batch, numKvHeads: c.num_key_value_heads, headDim: c.head_dim, maxLength });
+    return this.model.createCache(batch, maxLength);
   }
 
   /** ids [B][T] (or [T]) -> logits [B, T, V] ("all", default) or [B, 1, V] ("last"). */
-  forward(ids: TokenIds, options: { cache?: KVCache; logits?: LogitsWanted } = {}): Tensor {
-    const embeds = gemmaEmbed(ids, this.weights); // [B, T, H]
-    const [B, T] = embeds.shape;
+  async forward(ids: TokenIds, options: { cache?: KVCache; logits?: Exclude<LogitsWanted, "none"> } = {}): Promise<Tensor> {
+    const rows = tokenRows(ids);
+    const T = rows[0]?.length ?? 0;
     const offset = options.cache?.length ?? 0;
-    const positions = Array.from({ length: B }, () => Array.from({ length: T }, (_, t) => offset + t));
+    const positions = rows.map(() => Array.from({ length: T }, (_, t) => offset + t));
     const mask = attentionMask({ queryLength: T, keyLength: offset + T, batch: 1 });
-    const out = gemmaForward(this.weights, this.config, { inputsEmbeds: embeds, positions, mask, cache: options.cache, logits: options.logits ?? "all" });
+    const out = await this.model.forward({ inputsEmbeds: this.model.embed(rows), positions, mask, cache: options.cache, logits: options.logits ?? "all" });
     return out.logits!;
   }
 }

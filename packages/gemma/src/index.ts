@@ -1,5 +1,6 @@
 /**
- * @paligemma-ts/gemma — Gemma and Gemma 2 decoders with a tied LM head.
+ * @paligemma-ts/gemma — Gemma and Gemma 2 decoders with a tied LM head, each layer written once
+ * against `Ops`.
  */
 export {
   gemmaConfig,
@@ -14,10 +15,7 @@ export {
   type GemmaTextConfig,
 } from "./config.ts";
 export { gemmaWeightSpecs, gemmaWeights, PALIGEMMA_TEXT_PREFIX, type GemmaWeights, type GemmaLayerWeights } from "./weights.ts";
-export { gemmaDecoderLayer, gemmaAttention, type LayerContext } from "./decoder_layer.ts";
+export { gemmaDecoderLayer, gemmaAttention, type DecoderLayerContext, type DecoderLayerOutput } from "./decoder_layer.ts";
 export { gemma2DecoderLayer } from "./gemma2_decoder_layer.ts";
-export { gemmaForward, gemmaEmbed, gemmaLmHead, type GemmaForwardInput, type GemmaForwardOutput, type LogitsWanted, type Trace } from "./model.ts";
+export { GemmaModel, gemmaBlocks, gemmaLmHead, type GemmaForwardInput, type GemmaStats, type LogitsWanted } from "./model.ts";
 export { GemmaForCausalLM } from "./causal_lm.ts";
-export { gemmaDecoderLayerGraph, gemmaLmHeadGraph, LAYER_IO } from "./decoder_layer_onnx.ts";
-export { GemmaOnnx, rotaryHalfTables, type GemmaOnnxStats } from "./gemma_onnx.ts";
-export { EmbeddingRows } from "./embedding_rows.ts";

@@ -13,32 +13,33 @@
  *   {prefix}layers.{i}.mlp.down_proj.weight                       [H, I]
  *   {prefix}norm.weight                                           [H]
  * PaliGemma's prefix is "language_model.model."; a standalone Gemma uses "model.". Biases on q/k/v/o
- * exist only when attention_bias is true (never in released Gemma checkpoints).
+ * exist only when attention_bias is true (never in released Gemma checkpoints). Layers refer to their
+ * weights by these names (`gemmaWeights`); which memory holds them is the kernels' business.
  *
  * Reference: Hugging Face transformers `GemmaModel`, `Gemma2DecoderLayer`.
  */
-import type { AttentionWeights, GatedMlpWeights, LinearParams, WeightGetter, WeightSpec } from "@paligemma-ts/core";
-import type { Tensor } from "@paligemma-ts/tensor";
+import type { AttentionWeights, GatedMlpWeights, WeightSpec } from "@paligemma-ts/core";
+import type { LinearParams } from "@paligemma-ts/tensor";
 import type { GemmaTextConfig } from "./config.ts";
 
 export const PALIGEMMA_TEXT_PREFIX = "language_model.model.";
 
 export interface GemmaLayerWeights {
-  input_layernorm: Tensor;
+  input_layernorm: string;
   self_attn: AttentionWeights;
-  post_attention_layernorm: Tensor;
+  post_attention_layernorm: string;
   /** Gemma 2 only. */
-  pre_feedforward_layernorm: Tensor | null;
+  pre_feedforward_layernorm: string | null;
   /** Gemma 2 only. */
-  post_feedforward_layernorm: Tensor | null;
+  post_feedforward_layernorm: string | null;
   mlp: GatedMlpWeights;
 }
 
 export interface GemmaWeights {
   /** [V, H]; also the LM head (logits = h E^T). */
-  embed_tokens: Tensor;
+  embed_tokens: string;
   layers: GemmaLayerWeights[];
-  norm: Tensor;
+  norm: string;
 }
 
 const NORMS_1 = ["input_layernorm", "post_attention_layernorm"];
@@ -68,22 +69,22 @@ export function gemmaWeightSpecs(c: GemmaTextConfig, prefix = PALIGEMMA_TEXT_PRE
   return specs;
 }
 
-/** Gather the decoder's weights through `get` (names as in gemmaWeightSpecs). */
-export function gemmaWeights(get: WeightGetter, c: GemmaTextConfig, prefix = PALIGEMMA_TEXT_PREFIX): GemmaWeights {
+/** The decoder's weight names under `prefix` (as in gemmaWeightSpecs). */
+export function gemmaWeights(c: GemmaTextConfig, prefix = PALIGEMMA_TEXT_PREFIX): GemmaWeights {
   const two = c.model_type === "gemma2";
   return {
-    embed_tokens: get(`${prefix}embed_tokens.weight`),
-    norm: get(`${prefix}norm.weight`),
+    embed_tokens: `${prefix}embed_tokens.weight`,
+    norm: `${prefix}norm.weight`,
     layers: Array.from({ length: c.num_hidden_layers }, (_, i) => {
       const l = `${prefix}layers.${i}.`;
-      const lin = (n: string): LinearParams => ({ weight: get(`${l}${n}.weight`), bias: c.attention_bias ? get(`${l}${n}.bias`) : null });
+      const lin = (n: string): LinearParams => ({ weight: `${l}${n}.weight`, bias: c.attention_bias ? `${l}${n}.bias` : null });
       return {
-        input_layernorm: get(`${l}input_layernorm.weight`),
+        input_layernorm: `${l}input_layernorm.weight`,
         self_attn: { q: lin("self_attn.q_proj"), k: lin("self_attn.k_proj"), v: lin("self_attn.v_proj"), o: lin("self_attn.o_proj") },
-        post_attention_layernorm: get(`${l}post_attention_layernorm.weight`),
-        pre_feedforward_layernorm: two ? get(`${l}pre_feedforward_layernorm.weight`) : null,
-        post_feedforward_layernorm: two ? get(`${l}post_feedforward_layernorm.weight`) : null,
-        mlp: { gate: lin("mlp.gate_proj"), up: lin("mlp.up_proj"), down: lin("mlp.down_proj") },
+        post_attention_layernorm: `${l}post_attention_layernorm.weight`,
+        pre_feedforward_layernorm: two ? `${l}pre_feedforward_layernorm.weight` : null,
+        post_feedforward_layernorm: two ? `${l}post_feedforward_layernorm.weight` : null,
+        mlp: { gate: { weight: `${l}mlp.gate_proj.weight` }, up: { weight: `${l}mlp.up_proj.weight` }, down: { weight: `${l}mlp.down_proj.weight` } },
       };
     }),
   };

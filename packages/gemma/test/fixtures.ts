@@ -1,7 +1,7 @@
-/** fixtures.ts — the repo's tiny PaliGemma fixtures, opened for one describe block and closed after it. */
+/** fixtures.ts — the repo's tiny PaliGemma fixtures, opened for one describe block and closed after it; kernels over them. */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Checkpoint, SafetensorsFile } from "@paligemma-ts/tensor";
+import { Checkpoint, CheckpointWeights, type Kernels, OnnxKernels, ReferenceKernels, SafetensorsFile, TensorParams } from "@paligemma-ts/tensor";
 import { afterAll } from "vitest";
 
 export const fixture = (name: string, file: string) => fileURLToPath(new URL(`../../../fixtures/${name}/${file}`, import.meta.url));
@@ -16,4 +16,9 @@ export function openFixture(name: string) {
     golden.close();
   });
   return { config, ckpt, golden };
+}
+
+/** Reference kernels (every tensor read into memory) or ONNX kernels (weights in place) over a checkpoint. */
+export function kernelsFor(kind: "reference" | "onnx", ckpt: Checkpoint): Kernels {
+  return kind === "onnx" ? new OnnxKernels(new CheckpointWeights(ckpt)) : new ReferenceKernels(TensorParams.fromCheckpoint(ckpt).get);
 }

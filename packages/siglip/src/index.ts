@@ -1,9 +1,9 @@
 /**
- * @paligemma-ts/siglip — the SigLIP vision tower (patch embedding, pre-LN encoder, post-layernorm).
+ * @paligemma-ts/siglip — the SigLIP vision tower (patch embedding, pre-LN encoder, post-layernorm),
+ * each block written once against `Ops`.
  */
 export { siglipVisionConfig, numPatches, SIGLIP_VISION_DEFAULTS, type SiglipVisionConfig } from "./config.ts";
-export { siglipWeightSpecs, siglipWeights, PALIGEMMA_VISION_PREFIX, type SiglipVisionWeights, type SiglipEncoderLayerWeights } from "./weights.ts";
+export { siglipWeightSpecs, siglipWeights, PALIGEMMA_VISION_PREFIX, type SiglipVisionWeights, type SiglipEncoderLayerWeights, type LayerNormParams } from "./weights.ts";
 export { siglipEmbeddings } from "./embeddings.ts";
 export { siglipEncoderLayer } from "./encoder_layer.ts";
-export { siglipVisionTower, type Trace } from "./vision_tower.ts";
-export { SiglipOnnx, siglipEmbeddingsGraph, siglipEncoderLayerGraph, siglipPostLayerNormGraph } from "./siglip_onnx.ts";
+export { SiglipVisionModel, siglipBlocks } from "./vision_tower.ts";

@@ -1,7 +1,8 @@
 /**
  * weights.ts — the SigLIP vision tower's checkpoint tensors, under their Hugging Face names.
  *
- * Teaches: the parameter inventory of a ViT, and that names mirror the PyTorch module tree:
+ * Teaches: the parameter inventory of a ViT, and that names mirror the PyTorch module tree (layers
+ * refer to their weights by these names; which memory holds them is the kernels' business):
  *   {prefix}embeddings.patch_embedding.{weight [D, C, P, P], bias [D]}
  *   {prefix}embeddings.position_embedding.weight [N, D]
  *   {prefix}encoder.layers.{i}.layer_norm1 / layer_norm2 .{weight, bias} [D]
@@ -12,11 +13,17 @@
  *
  * Reference: Hugging Face transformers `SiglipVisionTransformer` (models/siglip/modeling_siglip.py).
  */
-import type { Tensor } from "@paligemma-ts/tensor";
-import type { AttentionWeights, LayerNormParams, LinearParams, MlpWeights, WeightGetter, WeightSpec } from "@paligemma-ts/core";
+import type { AttentionWeights, MlpWeights, WeightSpec } from "@paligemma-ts/core";
+import type { LinearParams } from "@paligemma-ts/tensor";
 import { type SiglipVisionConfig, numPatches } from "./config.ts";
 
 export const PALIGEMMA_VISION_PREFIX = "vision_tower.vision_model.";
+
+/** The names of one nn.LayerNorm's weight and bias. */
+export interface LayerNormParams {
+  weight: string;
+  bias: string;
+}
 
 export interface SiglipEncoderLayerWeights {
   layer_norm1: LayerNormParams;
@@ -26,8 +33,8 @@ export interface SiglipEncoderLayerWeights {
 }
 
 export interface SiglipVisionWeights {
-  patch_embedding: { weight: Tensor; bias: Tensor };
-  position_embedding: Tensor;
+  patch_embedding: LinearParams & { bias: string };
+  position_embedding: string;
   layers: SiglipEncoderLayerWeights[];
   post_layernorm: LayerNormParams;
 }
@@ -59,13 +66,13 @@ export function siglipWeightSpecs(c: SiglipVisionConfig, prefix = PALIGEMMA_VISI
   return specs;
 }
 
-/** Gather the tower's weights through `get` (names as in siglipWeightSpecs). */
-export function siglipWeights(get: WeightGetter, c: SiglipVisionConfig, prefix = PALIGEMMA_VISION_PREFIX): SiglipVisionWeights {
-  const lin = (n: string): LinearParams => ({ weight: get(`${n}.weight`), bias: get(`${n}.bias`) });
-  const ln = (n: string): LayerNormParams => ({ weight: get(`${n}.weight`), bias: get(`${n}.bias`) });
+/** The tower's weight names under `prefix` (as in siglipWeightSpecs). */
+export function siglipWeights(c: SiglipVisionConfig, prefix = PALIGEMMA_VISION_PREFIX): SiglipVisionWeights {
+  const lin = (n: string): LinearParams => ({ weight: `${n}.weight`, bias: `${n}.bias` });
+  const ln = (n: string): LayerNormParams => ({ weight: `${n}.weight`, bias: `${n}.bias` });
   return {
-    patch_embedding: { weight: get(`${prefix}embeddings.patch_embedding.weight`), bias: get(`${prefix}embeddings.patch_embedding.bias`) },
-    position_embedding: get(`${prefix}embeddings.position_embedding.weight`),
+    patch_embedding: { weight: `${prefix}embeddings.patch_embedding.weight`, bias: `${prefix}embeddings.patch_embedding.bias` },
+    position_embedding: `${prefix}embeddings.position_embedding.weight`,
     layers: Array.from({ length: c.num_hidden_layers }, (_, i) => {
       const l = `${prefix}encoder.layers.${i}.`;
       return {
