@@ -13,11 +13,10 @@
  * against both the f32 M=1 ceiling and its own kernels' (sum over kinds of bytes_kind / ceiling_kind).
  * Options: --json (one JSON object on stdout, progress on stderr), --tokens N (default 24),
  * --runs N (default 2; the last is reported, the first warms up), --scaling (scaling.ts rows),
- * --threads N, --linear fused|gemm, --dtype f32|int8|int4 (decoder weights), --vision-dtype int8|f32
- * (vision linears under int8/int4), --int8-kernel dynamic|nbits, --head-bits 8|4 and --int4-linears
- * mlp.down_proj,... (int8 only: LM head bits, per-layer linears kept int4), --prepack (float32 weights prepacked
- * instead of mapped), --fresh-cache (first start: quantize into an empty cache, then the cached start),
- * --no-limits, --seed N. On Linux the bench re-executes itself once under glibc malloc's 1 MiB mmap
+ * --threads N, --dtype f32|int8|int8-lowmem|int4 (the library's plans), the bench knobs of bench_plan.ts
+ * (--vision-dtype int8|f32, --int8-kernel dynamic|nbits, --head-bits 8|4, --int4-linears mlp.down_proj,...:
+ * edits of the dtype's plan), --fresh-cache (first start: quantize into an empty cache, then the cached
+ * start), --no-limits, --seed N. On Linux the bench re-executes itself once under glibc malloc's 1 MiB mmap
  * threshold unless the environment sets one (malloc_env.ts; PALIGEMMA_MALLOC_TUNED=0: glibc's default)
  * and prints the setting it ran under (`malloc:`, JSON `malloc`). The checkpoint (~11.7 GB float32) is
  * written once under $PALIGEMMA_BENCH_CACHE or os.tmpdir()/paligemma-ts-bench/ and reused; quantized
@@ -29,9 +28,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { PaliGemmaTokenizer } from "@paligemma-ts/processor";
-import { type LinearKind, Tensor, releaseAllSessions, seededRng } from "@paligemma-ts/tensor";
-import { type OnnxDecoderBackend, PaliGemma, type WeightDType, loadOnnxBackends, loadPaliGemmaConfig } from "../src/index.ts";
+import { Tensor, releaseAllSessions, seededRng } from "@paligemma-ts/tensor";
+import type { GemmaModel } from "@paligemma-ts/gemma";
+import { PaliGemma, type WeightDType, checkWeightDType, loadPaliGemmaConfig } from "../src/index.ts";
+import { benchPlan } from "./bench_plan.ts";
 import { decodeWeightBytes, decoderLinearParams, prefillFlops, visionFlops } from "./costs.ts";
 import { QUANT_BYTES_PER_WEIGHT, type QuantCeiling, type QuantKind, machineLimits, quantizedLimits } from "./machine_limits.ts";
 import { mallocSetting, needsMallocReexec, reexecWithMallocThreshold } from "./malloc_env.ts";
@@ -45,9 +45,7 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "2" },
     scaling: { type: "boolean", default: false },
     threads: { type: "string" },
-    linear: { type: "string", default: "fused" },
     dtype: { type: "string", default: "f32" },
-    prepack: { type: "boolean", default: false },
     "vision-dtype": { type: "string", default: "int8" },
     "int8-kernel": { type: "string", default: "dynamic" },
     "fresh-cache": { type: "boolean", default: false },
@@ -74,15 +72,20 @@ const ckpt = randomPaliGemma3b({ seed: Number(args.seed), tokenizer, log });
 log(`malloc: ${malloc}`);
 log(`checkpoint: ${ckpt.dir} (${(ckpt.bytes / GB).toFixed(2)} GB float32, ${ckpt.reused ? "reused from cache" : "generated now"})`);
 
+checkWeightDType(args.dtype, "--dtype");
+const dtype = args.dtype as WeightDType;
+const lowmem = dtype === "int8-lowmem";
+const int4Linears = lowmem ? ["mlp.down_proj"] : args["int4-linears"] ? args["int4-linears"].split(",") : [];
 const c0 = loadPaliGemmaConfig(ckpt.dir);
 const limits = args["no-limits"] ? null : await machineLimits(2048, 16384, threads);
 if (limits) {
   log(`machine: MatMul ${limits.shape}: ${limits.compute.best.toFixed(0)} GFLOP/s best (${limits.compute.median.toFixed(0)} median), M=1 ${limits.memory.best.toFixed(1)} GB/s best (${limits.memory.median.toFixed(1)} median)`);
 }
 // Quantized decode: the same-run M=1 ceilings of the kernels it uses (machine_limits.ts quantizedLimits).
-const qKinds: QuantKind[] = args.dtype === "int4" ? ["int4-nbits"]
-  : args.dtype === "int8" ? [args["int8-kernel"] === "nbits" ? "int8-nbits" : "int8-dqmm", args["head-bits"] === "8" ? "int8-nbits" : "int4-nbits"].filter((k, i, a) => a.indexOf(k as QuantKind) === i) as QuantKind[] : [];
-if (args.dtype === "int8" && args["int4-linears"] && !qKinds.includes("int4-nbits")) qKinds.push("int4-nbits");
+const int8Like = dtype === "int8" || lowmem;
+const qKinds: QuantKind[] = dtype === "int4" ? ["int4-nbits"]
+  : int8Like ? [args["int8-kernel"] === "nbits" ? "int8-nbits" : "int8-dqmm", args["head-bits"] === "8" ? "int8-nbits" : "int4-nbits"].filter((k, i, a) => a.indexOf(k as QuantKind) === i) as QuantKind[] : [];
+if (int8Like && int4Linears.length && !qKinds.includes("int4-nbits")) qKinds.push("int4-nbits");
 const qLimits = args["no-limits"] || qKinds.length === 0 ? null : await quantizedLimits(qKinds, c0.text_config.hidden_size, c0.text_config.intermediate_size, threads);
 if (qLimits) {
   for (const [k, q] of Object.entries(qLimits)) {
@@ -92,16 +95,15 @@ if (qLimits) {
 global.gc?.();
 const rssBeforeLoad = rss();
 
-/** What PaliGemma.load(dir, { backend: "onnx" }) does, with the bench's linear kind and threads. */
+/** PaliGemma.load(dir, { dtype }) with the bench's threads, cache and plan knobs (bench_plan.ts). */
 async function load(dir: string): Promise<PaliGemma> {
-  const config = loadPaliGemmaConfig(dir);
-  const tok = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
-  const { vision, decoder } = await loadOnnxBackends(dir, config, {
-    linear: args.linear as LinearKind, threads, dtype: args.dtype as WeightDType, prepack: args.prepack, cacheRoot,
-    visionDtype: args["vision-dtype"] as "f32" | "int8", int8Kernel: args["int8-kernel"] as "dynamic" | "nbits", headBits: args["head-bits"] ? (Number(args["head-bits"]) as 8 | 4) : undefined, int4Linears: args["int4-linears"] ? args["int4-linears"].split(",") : [],
-    onProgress: (e) => { if (e.stage === "weights" && (e.loaded === e.total || e.loaded % 8 === 0)) process.stderr.write(`  load ${e.loaded}/${e.total} ${e.name ?? ""}\n`); },
+  const opened = await PaliGemma.open(dir);
+  const knobs = { headBits: args["head-bits"] ? (Number(args["head-bits"]) as 8 | 4) : undefined, int8Kernel: args["int8-kernel"] as "dynamic" | "nbits", visionDtype: args["vision-dtype"] as "f32" | "int8", int4Linears: lowmem ? [] : int4Linears };
+  const plan = benchPlan(dtype, opened.config, opened.layout, knobs);
+  return PaliGemma.load(opened, {
+    threads, dtype, plan, cacheRoot,
+    onProgress: (e) => { if (e.stage === "compile" && (e.loaded === e.total || e.loaded % 8 === 0)) process.stderr.write(`  load ${e.loaded}/${e.total} ${e.name ?? ""}\n`); },
   });
-  return PaliGemma.fromBackends(config, tok, vision, decoder);
 }
 
 // --fresh-cache: convert/quantize into an empty cache first (the first start), then load again from it
@@ -109,7 +111,7 @@ async function load(dir: string): Promise<PaliGemma> {
 const benchRoot = path.dirname(ckpt.dir);
 const cacheRoot = args["fresh-cache"] ? fs.mkdtempSync(path.join(benchRoot, "fresh-cache-")) : path.join(benchRoot, "weight-cache");
 let firstLoadMs: number | null = null;
-if (args["fresh-cache"] && args.dtype !== "f32") {
+if (args["fresh-cache"] && dtype !== "f32") {
   const t0 = performance.now();
   const m = await load(ckpt.dir);
   firstLoadMs = performance.now() - t0;
@@ -130,7 +132,7 @@ const pixels = new Tensor("float32", [1, 3, S, S], Float32Array.from({ length: 3
 const promptIds = model.promptIds(args.prompt).ids;
 const T = promptIds.length;
 const steps = Number(args.tokens);
-const decoder = (model.decoder as OnnxDecoderBackend).model;
+const decoder = model.decoder as GemmaModel;
 
 interface RunResult { visionMs: number; prefillMs: number; ttftMs: number; decodeMsPerToken: number; decodeOutsideOrtPct: number; stepsMs: number[] }
 async function run(): Promise<RunResult> {
@@ -145,7 +147,7 @@ async function run(): Promise<RunResult> {
   });
   const stepsMs = stamps.slice(1).map((s, i) => s - stamps[i]);
   const wall = stamps[stamps.length - 1] - stamps[0];
-  const inOrt = decoder.stats.sessionMs - statsAtFirst.sessionMs;
+  const inOrt = decoder.stats.blockMs - statsAtFirst.blockMs;
   const tm = out.timings;
   return { visionMs: tm.visionMs, prefillMs: tm.prefillMs, ttftMs: tm.visionMs + tm.prefillMs, decodeMsPerToken: median(stepsMs), decodeOutsideOrtPct: (100 * (wall - inOrt)) / wall, stepsMs };
 }
@@ -163,14 +165,14 @@ const pGflops = prefillFlops(c, T) / res.prefillMs / 1e6;
 // (--int8-kernel nbits: MatMulNBits int8), --int4-linears MatMulNBits int4, head int4 (--head-bits 8: int8).
 const L = c.text_config.num_hidden_layers;
 const headParams = c.text_config.vocab_size * c.text_config.hidden_size;
-const int4Set = new Set(args.dtype === "int8" && args["int4-linears"] ? args["int4-linears"].split(",") : []);
+const int4Set = new Set(int8Like ? int4Linears : []);
 const bytesByKind: Partial<Record<QuantKind | "f32", number>> = {};
 const addBytes = (k: QuantKind | "f32", params: number) => { bytesByKind[k] = (bytesByKind[k] ?? 0) + params * (k === "f32" ? 4 : QUANT_BYTES_PER_WEIGHT[k]); };
-if (args.dtype === "f32") addBytes("f32", decodeWeightBytes(c) / 4);
+if (dtype === "f32") addBytes("f32", decodeWeightBytes(c) / 4);
 else {
-  const linKind: QuantKind = args.dtype === "int4" ? "int4-nbits" : args["int8-kernel"] === "nbits" ? "int8-nbits" : "int8-dqmm";
+  const linKind: QuantKind = dtype === "int4" ? "int4-nbits" : args["int8-kernel"] === "nbits" ? "int8-nbits" : "int8-dqmm";
   for (const [name, n] of Object.entries(decoderLinearParams(c))) addBytes(int4Set.has(name) ? "int4-nbits" : linKind, L * n);
-  addBytes(args.dtype === "int8" && args["head-bits"] === "8" ? "int8-nbits" : "int4-nbits", headParams);
+  addBytes(int8Like && args["head-bits"] === "8" ? "int8-nbits" : "int4-nbits", headParams);
 }
 const decodeBytes = Object.values(bytesByKind).reduce((a, b) => a + b, 0);
 const dGBs = decodeBytes / res.decodeMsPerToken / 1e6;
@@ -206,9 +208,9 @@ const image448 = args.scaling ? await imageSizeRow((size) => load(randomPaliGemm
 if (args.json) {
   console.log(JSON.stringify({
     checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
-    malloc, threads: threads ?? null, dtype: args.dtype, prepack: args.prepack, linear: args.linear,
+    malloc, threads: threads ?? null, dtype: args.dtype,
     machine: limits, machineQuantized: qLimits,
-    loadMs, firstLoadMs, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears: args["int4-linears"], rssBeforeLoad, rssAfterLoad,
+    loadMs, firstLoadMs, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears, rssBeforeLoad, rssAfterLoad,
     promptTokens: T, decodeTokens: steps,
     visionMs: res.visionMs, prefillMs: res.prefillMs, ttftMs: res.ttftMs,
     decodeMsPerToken: res.decodeMsPerToken, decodeStepsMs: res.stepsMs, decodeOutsideOrtPct: res.decodeOutsideOrtPct,

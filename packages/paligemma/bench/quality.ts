@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { PaliGemmaTokenizer } from "@paligemma-ts/processor";
 import { Tensor, seededRng } from "@paligemma-ts/tensor";
-import { PaliGemma, type WeightDType, loadOnnxBackends, loadPaliGemmaConfig } from "../src/index.ts";
+import { PaliGemma, type WeightDType, checkWeightDType } from "../src/index.ts";
+import { benchPlan } from "./bench_plan.ts";
 import { randomPaliGemma3b } from "./random_checkpoint.ts";
 
 const { values: args } = parseArgs({
@@ -31,10 +32,8 @@ const ckpt = randomPaliGemma3b({ tokenizer, log: (s) => console.log(s) });
 const cacheRoot = path.join(path.dirname(ckpt.dir), "weight-cache"); // shared with bench.ts
 
 async function load(dtype: WeightDType, int4Linears: string[]): Promise<PaliGemma> {
-  const config = loadPaliGemmaConfig(ckpt.dir);
-  const tok = await PaliGemmaTokenizer.load(ckpt.dir, { imageTokenId: config.image_token_index });
-  const { vision, decoder } = await loadOnnxBackends(ckpt.dir, config, { dtype, cacheRoot, int4Linears });
-  return PaliGemma.fromBackends(config, tok, vision, decoder);
+  const opened = await PaliGemma.open(ckpt.dir);
+  return PaliGemma.load(opened, { dtype, cacheRoot, plan: benchPlan(dtype, opened.config, opened.layout, { int4Linears }) });
 }
 
 async function run(model: PaliGemma): Promise<{ logits: Float32Array; last: Float32Array; ids: number[] }> {
@@ -54,7 +53,8 @@ const f32Model = await load("f32", []);
 const ref = await run(f32Model);
 await f32Model.dispose();
 const int4Linears = args["int4-linears"] ? args["int4-linears"].split(",") : [];
-const qModel = await load(args.dtype as WeightDType, int4Linears);
+checkWeightDType(args.dtype, "--dtype");
+const qModel = await load(args.dtype, int4Linears);
 const q = await run(qModel);
 await qModel.dispose();
 const range = ref.logits.reduce((m, v) => Math.max(m, Math.abs(v)), 0);

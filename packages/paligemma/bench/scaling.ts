@@ -13,7 +13,7 @@
  * Reference: bench.ts (the main numbers); costs.ts (FLOPs and bytes).
  */
 import { Tensor } from "@paligemma-ts/tensor";
-import { type OnnxDecoderBackend, type PaliGemma, leftPadBatch, mergeImageFeatures, prefillMask } from "../src/index.ts";
+import { type PaliGemma, leftPadBatch, mergeImageFeatures, prefillMask } from "../src/index.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -30,7 +30,7 @@ export async function scalingRows(model: PaliGemma, pixels: Tensor, log: (s: str
   for (const n of [10, 50, 200]) {
     const ids = [...new Array<number>(c.num_image_tokens).fill(c.image_token_index), c.bos_token_id, ...Array.from({ length: n }, (_, i) => 300 + ((i * 37) % 1400))];
     const batch = leftPadBatch([ids], c.pad_token_id);
-    const embeds = mergeImageFeatures(await model.decoder.embed(batch.ids), batch.ids, features, c.image_token_index);
+    const embeds = mergeImageFeatures(model.decoder.embed(batch.ids), batch.ids, features, c.image_token_index);
     const cache = model.decoder.createCache(1, ids.length + 1);
     const t = performance.now();
     await model.decoder.forward({ inputsEmbeds: embeds, positions: batch.positions, mask: prefillMask(batch), cache, logits: "last" });
@@ -38,7 +38,7 @@ export async function scalingRows(model: PaliGemma, pixels: Tensor, log: (s: str
     out.prefillByPromptTokens.push({ textTokens: n, totalTokens: ids.length, prefillMs: ms });
     log(`scaling: prefill of ${ids.length} tokens (${n} text) ${ms.toFixed(0)} ms`);
   }
-  const decoder = model.decoder as OnnxDecoderBackend;
+  const decoder = model.decoder;
   const contexts = [300, 1000];
   const steps = 7;
   const caches = contexts.map((context) => {
@@ -51,7 +51,7 @@ export async function scalingRows(model: PaliGemma, pixels: Tensor, log: (s: str
     for (const [j, context] of contexts.entries()) { // interleaved, so both see the same machine load
       const Tk = context + k;
       const t = performance.now();
-      await decoder.forward({ inputsEmbeds: await decoder.embed([[100 + k]]), positions: [[Tk]], mask: Tensor.zeros([1, 1, 1, Tk]), cache: caches[j], logits: "last" });
+      await decoder.forward({ inputsEmbeds: decoder.embed([[100 + k]]), positions: [[Tk]], mask: Tensor.zeros([1, 1, 1, Tk]), cache: caches[j], logits: "last" });
       times[j].push(performance.now() - t);
     }
   }

@@ -10,10 +10,9 @@
  *            logits = decoder(embed(tok), position + 1, mask over all real slots, cache)   one slot each
  * Each row gets its own random stream (seed + row), and a stopped row is fed <pad> (its outputs are
  * ignored) so that the other rows keep one shared cache timeline.
- * Checked before any work (checkDecodeRequest): maxNewTokens, sampling options, seed, and that the
- * longest row fits the decoder's positions. Positions are 1-based, so a row of n prompt tokens puts
- * its last new token at position n + maxNewTokens, which must be <= max_position_embeddings (the
- * whole sequence, as Hugging Face counts max_length = prompt + max_new_tokens).
+ * Checked before any work (checkDecodeRequest): maxNewTokens, sampling options, seed, one image per
+ * row, and that the longest row fits the decoder's positions (open.ts: prompt + maxNewTokens <=
+ * max_position_embeddings, as Hugging Face counts max_length = prompt + max_new_tokens).
  * Timings: the first token of each row is picked from the prefill logits, so decodeMsPerToken =
  * decodeMs / (generated tokens - rows), i.e. decodeMs / (n - 1) for one row (0 when nothing decoded).
  *
@@ -22,10 +21,11 @@
  */
 import { type SamplingOptions, sampleToken, validateSamplingOptions } from "@paligemma-ts/core";
 import { ArgumentError, type Tensor, seededRng } from "@paligemma-ts/tensor";
-import type { DecoderBackend, VisionBackend } from "./backends.ts";
 import type { PaliGemmaConfig } from "./config.ts";
 import { decodeStep, leftPadBatch, prefillMask } from "./inputs.ts";
 import { mergeImageFeatures } from "./merge.ts";
+import { checkPositions } from "./open.ts";
+import type { DecoderRunner, VisionRunner } from "./runners.ts";
 
 export interface DecodeLoopOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -33,6 +33,18 @@ export interface DecodeLoopOptions extends SamplingOptions {
   seed?: number;
   /** Ids that end a row; [] never stops early (used by the golden test). */
   stopTokenIds: readonly number[];
+}
+
+/** Everything one generation needs: the runners, the config, the inputs, the options, a timings record to fill. */
+export interface DecodeLoopRequest extends DecodeLoopOptions {
+  vision: VisionRunner;
+  decoder: DecoderRunner;
+  config: PaliGemmaConfig;
+  /** [B, 3, S, S], one image per row. */
+  pixelValues: Tensor;
+  /** Unpadded prompt ids per row. */
+  rows: readonly (readonly number[])[];
+  timings: GenerationTimings;
 }
 
 export interface GenerationTimings {
@@ -66,30 +78,14 @@ export function checkDecodeRequest(config: PaliGemmaConfig, rows: readonly (read
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ArgumentError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
   validateSamplingOptions(options, "generate");
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ArgumentError(`generate: seed must be an integer, got ${seed}`);
-  const limit = config.text_config.max_position_embeddings;
-  let row = 0; // the longest row: positions count real tokens, so padding adds none
-  for (let b = 1; b < rows.length; b++) if (rows[b].length > rows[row].length) row = b;
-  const n = rows[row]?.length ?? 0;
-  if (n + maxNewTokens > limit) {
-    const which = rows.length > 1 ? ` (row ${row})` : "";
-    throw new ArgumentError(
-      `generate: prompt of ${n} tokens${which} + maxNewTokens ${maxNewTokens} = ${n + maxNewTokens} positions > text_config.max_position_embeddings ${limit} (the last new token would sit at 1-based position ${n + maxNewTokens})`,
-    );
-  }
+  checkPositions(config, rows, maxNewTokens, "generate: prompt");
 }
 
 /** Run vision + prefill + decode; yields one event per generated token; fills `timings` as it goes. */
-export async function* decodeLoop(
-  vision: VisionBackend,
-  decoder: DecoderBackend,
-  config: PaliGemmaConfig,
-  pixelValues: Tensor,
-  rows: readonly (readonly number[])[],
-  options: DecodeLoopOptions,
-  timings: GenerationTimings,
-): AsyncGenerator<LoopEvent> {
+export async function* decodeLoop(request: DecodeLoopRequest): AsyncGenerator<LoopEvent> {
+  const { vision, decoder, config, pixelValues, rows, timings, ...options } = request;
   const { maxNewTokens } = options;
-  checkDecodeRequest(config, rows, options);
+  checkDecodeRequest(config, rows, options); // every argument and the positions, before vision
   if (pixelValues.shape[0] !== rows.length) throw new ArgumentError(`generate: ${pixelValues.shape[0]} images for ${rows.length} prompts (need one image per prompt)`);
   const start = performance.now();
   const batch = leftPadBatch(rows, config.pad_token_id);
@@ -106,9 +102,9 @@ export async function* decodeLoop(
   }
 
   t = performance.now();
-  const embeds = mergeImageFeatures(await decoder.embed(batch.ids), batch.ids, features, config.image_token_index);
+  const embeds = mergeImageFeatures(decoder.embed(batch.ids), batch.ids, features, config.image_token_index);
   const cache = decoder.createCache(B, L + maxNewTokens);
-  let { logits } = await decoder.forward({ inputsEmbeds: embeds, positions: batch.positions, mask: prefillMask(batch), cache, logits: "last" });
+  let logits = (await decoder.forward({ inputsEmbeds: embeds, positions: batch.positions, mask: prefillMask(batch), cache, logits: "last" })).logits!; // [B, 1, V]
   timings.prefillMs = performance.now() - t;
 
   t = performance.now();
@@ -128,9 +124,8 @@ export async function* decodeLoop(
       yield { row: b, tokenId: next[b], step, last: done[b] || step === maxNewTokens - 1 };
     }
     if (done.every(Boolean) || step === maxNewTokens - 1) break;
-    const slot = L + step;
-    const { positions, mask } = decodeStep(batch, slot);
-    ({ logits } = await decoder.forward({ inputsEmbeds: await decoder.embed(next.map((id) => [id])), positions, mask, cache, logits: "last" }));
+    const { positions, mask } = decodeStep(batch, L + step);
+    logits = (await decoder.forward({ inputsEmbeds: decoder.embed(next.map((id) => [id])), positions, mask, cache, logits: "last" })).logits!;
   }
   timings.decodeMs = performance.now() - t;
   const decoded = timings.generatedTokens - B; // every row's first token came from the prefill

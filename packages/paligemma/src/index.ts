@@ -1,27 +1,16 @@
 /**
- * @paligemma-ts/paligemma — PaliGemma 1 and 2: config, checked checkpoint loading, projector, merge,
- * prefix-LM batching, generate / stream / score, behind VisionBackend / DecoderBackend seams.
+ * @paligemma-ts/paligemma — PaliGemma 1 and 2: config, the cheap open stage, checked checkpoints,
+ * the quantization plan, projector, merge, prefix-LM batching, generate / stream / score, on the
+ * reference or the ONNX kernels behind VisionRunner / DecoderRunner seams.
  */
 export { paliGemmaConfig, loadPaliGemmaConfig, type PaliGemmaConfig } from "./config.ts";
-export {
-  CheckpointError,
-  checkCheckpoint,
-  detectLayout,
-  loadPaliGemmaWeights,
-  paliGemmaWeightSpecs,
-  CLASSIC_LAYOUT,
-  MODERN_LAYOUT,
-  type CheckpointProblem,
-  type LoadProgress,
-  type PaliGemmaWeights,
-  type WeightLayout,
-} from "./load.ts";
-export { multiModalProjector } from "./projector.ts";
+export { CheckpointError, checkCheckpoint, detectLayout, paliGemmaWeightSpecs, CLASSIC_LAYOUT, MODERN_LAYOUT, type CheckpointProblem, type LoadProgress, type WeightLayout } from "./load.ts";
+export { OpenedPaliGemma, ModelDirError, checkPositions, promptIds } from "./open.ts";
+export { quantizationPlan, checkWeightDType, WEIGHT_DTYPES, type WeightDType } from "./quantization_plan.ts";
+export { modelKernels, type BackendName, type KernelOptions } from "./model_kernels.ts";
 export { mergeImageFeatures } from "./merge.ts";
 export { leftPadBatch, prefillMask, decodeStep, type PromptBatch } from "./inputs.ts";
-export { BackendUnavailableError, type BackendName, type DeviceName, type DecoderBackend, type DecoderInput, type VisionBackend, type Trace } from "./backends.ts";
-export { ReferenceVisionBackend, ReferenceDecoderBackend } from "./reference_backend.ts";
-export { checkDecodeRequest, decodeLoop, emptyTimings, type DecodeLoopOptions, type GenerationTimings, type LoopEvent } from "./generate.ts";
+export { PaliGemmaVision, multiModalProjector, projectorBlock, type DecoderRunner, type VisionRunner } from "./runners.ts";
+export { checkDecodeRequest, decodeLoop, emptyTimings, type DecodeLoopOptions, type DecodeLoopRequest, type GenerationTimings, type LoopEvent } from "./generate.ts";
 export { TextStreamer } from "./text_streamer.ts";
 export { PaliGemma, type LoadOptions, type GenerateRequest, type GenerateResult, type TokenEvent } from "./paligemma.ts";
-export { OnnxVisionBackend, OnnxDecoderBackend, loadOnnxBackends, projectorGraph, type OnnxBackendOptions, type WeightDType } from "./onnx_backend.ts";

@@ -24,7 +24,7 @@ import { ArgumentError, type Tensor } from "@paligemma-ts/tensor";
 export interface PromptBatch {
   /** [B][L] left-padded ids. */
   ids: number[][];
-  /** [B][L + room] 1 = real token, 0 = padding; extended by appendTokens. */
+  /** [B][L] 1 = real token, 0 = padding (slots past L, generated tokens, are real). */
   keyMask: number[][];
   /** [B][L] 1-based RoPE positions (1 on padding). */
   positions: number[][];
@@ -59,10 +59,12 @@ export function prefillMask(batch: PromptBatch): Tensor {
   return attentionMask({ queryLength: L, keyLength: L, prefixEnd: batch.prefixEnd, keyMask: batch.keyMask });
 }
 
-/** Positions [B][1] and mask [B, 1, 1, slot + 1] for one new token per row at cache slot `slot`. */
+/** Positions [B][1] and mask [B, 1, 1, slot + 1] for one new token per row at cache slot `slot` (>= L). */
 export function decodeStep(batch: PromptBatch, slot: number): { positions: number[][]; mask: Tensor } {
-  for (const m of batch.keyMask) while (m.length <= slot) m.push(1); // generated tokens are real
-  const positions = batch.keyMask.map((m) => [m.slice(0, slot + 1).reduce((s, v) => s + v, 0)]); // real tokens so far, 1-based
-  const mask = attentionMask({ queryLength: 1, keyLength: slot + 1, prefixEnd: batch.prefixEnd, keyMask: batch.keyMask });
+  const L = batch.ids[0].length;
+  if (!Number.isInteger(slot) || slot < L) throw new ArgumentError(`decodeStep: slot ${slot} is inside the ${L}-slot prompt`);
+  const keyMask = batch.keyMask.map((m) => [...m, ...new Array<number>(slot + 1 - L).fill(1)]); // generated tokens are real
+  const positions = keyMask.map((m) => [m.reduce((s, v) => s + v, 0)]); // real tokens so far, 1-based
+  const mask = attentionMask({ queryLength: 1, keyLength: slot + 1, prefixEnd: batch.prefixEnd, keyMask });
   return { positions, mask };
 }

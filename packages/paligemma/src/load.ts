@@ -1,5 +1,5 @@
 /**
- * load.ts — open a PaliGemma checkpoint and check it against the config before using any weight.
+ * load.ts — check a PaliGemma checkpoint against its config before using any weight.
  *
  * Teaches: strict loading. From the config alone we know every tensor the model needs (name and
  * shape: SigLIP's, the projector's, Gemma's). The checkpoint (one model.safetensors or shards listed
@@ -7,7 +7,7 @@
  * missing tensors, unexpected ones, wrong shapes, non-float dtypes — then reported in one
  * CheckpointError, so a user fixes a broken conversion in one round instead of ten.
  * Weight tying: the LM head is embed_tokens; a stored `lm_head.weight` is accepted only if it equals
- * embed_tokens exactly. The reference path converts bf16/f16 weights to float32 once, here.
+ * embed_tokens exactly.
  * Layouts: the classic Hugging Face names (`vision_tower.vision_model.*`, `multi_modal_projector.linear.*`,
  * `language_model.model.*`) and the transformers >= 4.52 names (`model.vision_tower.*`,
  * `model.multi_modal_projector.*`, `model.language_model.*`, `lm_head.weight`) are both recognised.
@@ -15,10 +15,10 @@
  * Reference: PyTorch `load_state_dict(strict=True)`; Hugging Face `PaliGemmaForConditionalGeneration`.
  * Leaves out: quantized checkpoints.
  */
-import { type LinearParams, type WeightSpec } from "@paligemma-ts/core";
-import { type GemmaWeights, gemmaWeightSpecs, gemmaWeights } from "@paligemma-ts/gemma";
-import { type SiglipVisionWeights, siglipWeightSpecs, siglipWeights } from "@paligemma-ts/siglip";
-import { Checkpoint, PaliGemmaError, type Tensor, isFloat } from "@paligemma-ts/tensor";
+import type { WeightSpec } from "@paligemma-ts/core";
+import { gemmaWeightSpecs } from "@paligemma-ts/gemma";
+import { siglipWeightSpecs } from "@paligemma-ts/siglip";
+import { type Checkpoint, PaliGemmaError, type Tensor, isFloat } from "@paligemma-ts/tensor";
 import type { PaliGemmaConfig } from "./config.ts";
 
 export interface CheckpointProblem {
@@ -36,12 +36,6 @@ export class CheckpointError extends PaliGemmaError {
     super("E_CHECKPOINT", `checkpoint ${path} does not match its config.json (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
     this.problems = problems;
   }
-}
-
-export interface PaliGemmaWeights {
-  vision: SiglipVisionWeights;
-  projector: LinearParams;
-  text: GemmaWeights;
 }
 
 export interface WeightLayout {
@@ -125,33 +119,9 @@ function sameValues(a: Tensor, b: Tensor): boolean {
 }
 
 export interface LoadProgress {
-  stage: "check" | "weights";
+  /** check: headers vs config; weights: tensors read into memory (reference); compile: one block made runnable (ONNX: its session, incl. any quantizing). */
+  stage: "check" | "weights" | "compile";
   loaded: number;
   total: number;
   name?: string;
-}
-
-/** Open, check and load every weight as float32. Throws CheckpointError listing all problems. */
-export function loadPaliGemmaWeights(path: string, c: PaliGemmaConfig, onProgress?: (e: LoadProgress) => void): PaliGemmaWeights {
-  const ckpt = Checkpoint.open(path);
-  try {
-    const layout = detectLayout(ckpt);
-    onProgress?.({ stage: "check", loaded: 0, total: 1 });
-    const problems = checkCheckpoint(ckpt, c, layout);
-    if (problems.length > 0) throw new CheckpointError(path, problems);
-    const total = paliGemmaWeightSpecs(c, layout).length;
-    let loaded = 0;
-    const get = (name: string): Tensor => {
-      const t = ckpt.read(name).to("float32");
-      onProgress?.({ stage: "weights", loaded: ++loaded, total, name });
-      return t;
-    };
-    return {
-      vision: siglipWeights(get, c.vision_config, layout.vision),
-      projector: { weight: get(`${layout.projector}weight`), bias: get(`${layout.projector}bias`) },
-      text: gemmaWeights(get, c.text_config, layout.text),
-    };
-  } finally {
-    ckpt.close();
-  }
 }

@@ -2,7 +2,9 @@
  * paligemma.ts — the PaliGemma model object: load a checkpoint folder, then generate, stream or score.
  *
  * Teaches: how the pieces meet.
- *   load:     config.json (+ HF defaults) -> tokenizer.model -> checked weights -> vision/decoder backends
+ *   open:     config.json (+ HF defaults), tokenizer.model, checkpoint headers, all checked (open.ts)
+ *   load:     open -> kernels (reference or ONNX, model_kernels.ts) -> the decoder (GemmaModel) and
+ *             vision (SigLIP + projector) compiled block by block on them (runners.ts)
  *   generate: prompts -> "<image>"*N <bos> prompt "\n" ids; check the request (generate.ts);
  *             images -> pixel_values [B, 3, S, S]; decodeLoop (generate.ts) -> ids -> text
  *   stream:   the same tokens; each event's text is only what the token adds (TextStreamer: an
@@ -13,34 +15,21 @@
  *
  * Reference: Hugging Face transformers `PaliGemmaForConditionalGeneration`, `PaliGemmaProcessor`.
  */
-import { crossEntropy, isGreedy } from "@paligemma-ts/core";
-import { PaliGemmaTokenizer, type RgbImage, buildPrompt, preprocessImages } from "@paligemma-ts/processor";
-import { ArgumentError, Tensor } from "@paligemma-ts/tensor";
-import type { BackendName, DecoderBackend, DeviceName, Trace, VisionBackend } from "./backends.ts";
-import { type PaliGemmaConfig, loadPaliGemmaConfig } from "./config.ts";
-import { type DecodeLoopOptions, type GenerationTimings, checkDecodeRequest, decodeLoop, emptyTimings } from "./generate.ts";
+import { crossEntropy } from "@paligemma-ts/core";
+import { GemmaModel } from "@paligemma-ts/gemma";
+import { type PaliGemmaTokenizer, type RgbImage, preprocessImages } from "@paligemma-ts/processor";
+import { Tensor, type Kernels, type Trace } from "@paligemma-ts/tensor";
+import type { PaliGemmaConfig } from "./config.ts";
+import { type DecodeLoopOptions, type GenerationTimings, decodeLoop, emptyTimings } from "./generate.ts";
 import { leftPadBatch, prefillMask } from "./inputs.ts";
-import { type LoadProgress, loadPaliGemmaWeights } from "./load.ts";
 import { mergeImageFeatures } from "./merge.ts";
-import { type WeightDType, loadOnnxBackends } from "./onnx_backend.ts";
-import { ReferenceDecoderBackend, ReferenceVisionBackend } from "./reference_backend.ts";
+import { type KernelOptions, modelKernels } from "./model_kernels.ts";
+import { OpenedPaliGemma, checkPositions, promptIds } from "./open.ts";
+import { type DecoderRunner, PaliGemmaVision, type VisionRunner } from "./runners.ts";
 import { TextStreamer } from "./text_streamer.ts";
 
-export interface LoadOptions {
-  /** "onnx" (default: fused onnxruntime sessions) or "reference" (plain TypeScript, the spec). */
-  backend?: BackendName;
-  /** "cpu" (default) or "cuda" (ONNX backend; the reference backend always runs on the CPU and says so once on stderr). */
-  device?: DeviceName;
-  /** ONNX backend only: weights "f32" (default), "int8" (fastest first token) or "int4" (fastest decode, least memory); both quantize the vision tower to int8 (see onnx_backend.ts). */
-  dtype?: WeightDType;
-  /**
-   * dtype "int8" only: decoder linears kept MatMulNBits int4, e.g. ["mlp.down_proj"] (the CLI's
-   * `--dtype int8-lowmem`): 0.24 GB less peak RSS at the 3B shape for ~0.7 s more prefill and a
-   * larger quality cost (fixtures: prefill logits max-abs 0.54-0.83 vs 0.21-0.52; bench/README.md).
-   */
-  int4Linears?: string[];
-  onProgress?: (e: LoadProgress) => void;
-}
+/** How to load: the kernels (backend, device, dtype or an explicit plan, threads, cache) and a progress callback. */
+export type LoadOptions = KernelOptions;
 
 export interface GenerateRequest {
   /** One image per prompt: decoded RGB images (resized here) or pixel_values [B, 3, S, S]. */
@@ -82,30 +71,40 @@ export class PaliGemma {
   private constructor(
     readonly config: PaliGemmaConfig,
     readonly tokenizer: PaliGemmaTokenizer,
-    readonly vision: VisionBackend,
-    readonly decoder: DecoderBackend,
+    readonly vision: VisionRunner,
+    readonly decoder: DecoderRunner,
+    private readonly owned?: { kernels: Kernels; opened: OpenedPaliGemma; closeOpened: boolean },
   ) {}
 
-  /** Load a checkpoint folder: config.json, tokenizer.model, model.safetensors (or sharded). */
-  static async load(dir: string, options: LoadOptions = {}): Promise<PaliGemma> {
-    const backend = options.backend ?? "onnx"; // the fast path; "reference" is the readable spec
-    if (backend !== "reference" && backend !== "onnx") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
-    if (backend === "reference" && (options.dtype ?? "f32") !== "f32") throw new ArgumentError(`PaliGemma.load: dtype "${options.dtype}" needs backend "onnx" (the reference backend is float32)`);
-    const device = options.device ?? "cpu";
-    if (device !== "cpu" && device !== "cuda") throw new ArgumentError(`PaliGemma.load: device must be "cpu" or "cuda", got ${JSON.stringify(device)}`);
-    if (backend === "reference" && device === "cuda") noteReferenceIgnoresCuda(); // it runs anyway, on the CPU
-    const config = loadPaliGemmaConfig(dir);
-    const tokenizer = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
-    if (backend === "onnx") {
-      const { vision, decoder } = await loadOnnxBackends(dir, config, { device: options.device, dtype: options.dtype, int4Linears: options.int4Linears, onProgress: options.onProgress });
-      return new PaliGemma(config, tokenizer, vision, decoder);
-    }
-    const weights = loadPaliGemmaWeights(dir, config, options.onProgress);
-    return new PaliGemma(config, tokenizer, new ReferenceVisionBackend(weights, config), new ReferenceDecoderBackend(weights, config));
+  /** Read and check config.json, tokenizer.model and the checkpoint headers, without loading weights (open.ts). */
+  static open(dir: string): Promise<OpenedPaliGemma> {
+    return OpenedPaliGemma.open(dir);
   }
 
-  /** Assemble a model from parts (a custom backend, random weights in a lesson). */
-  static fromBackends(config: PaliGemmaConfig, tokenizer: PaliGemmaTokenizer, vision: VisionBackend, decoder: DecoderBackend): PaliGemma {
+  /** Load a checkpoint folder (or an already opened one): config.json, tokenizer.model, model.safetensors (or sharded). */
+  static async load(model: string | OpenedPaliGemma, options: LoadOptions = {}): Promise<PaliGemma> {
+    const opened = typeof model === "string" ? await OpenedPaliGemma.open(model) : model;
+    let kernels: Kernels | undefined;
+    try {
+      const { config, layout } = opened;
+      options.onProgress?.({ stage: "check", loaded: 0, total: 1 });
+      kernels = modelKernels(opened, options);
+      const textBlocks = config.text_config.num_hidden_layers + 1;
+      const total = textBlocks + config.vision_config.num_hidden_layers + 3;
+      const tag = (options.dtype ?? "f32") === "f32" ? "" : ` (${options.dtype})`;
+      const progress = (loaded: number, name: string) => options.onProgress?.({ stage: "compile", loaded, total, name: `${name}${tag}` });
+      const decoder = await GemmaModel.create(kernels, config.text_config, layout.text, (done, _t, name) => progress(done, name)); // the LM head first: the largest weight
+      const vision = await PaliGemmaVision.create(kernels, config, layout, (done, _t, name) => progress(textBlocks + done, name));
+      return new PaliGemma(config, opened.tokenizer, vision, decoder, { kernels, opened, closeOpened: typeof model === "string" });
+    } catch (e) {
+      await kernels?.dispose();
+      if (typeof model === "string") opened.close();
+      throw e;
+    }
+  }
+
+  /** Assemble a model from parts (a wrapped runner in a test, random weights in a lesson). */
+  static fromRunners(config: PaliGemmaConfig, tokenizer: PaliGemmaTokenizer, vision: VisionRunner, decoder: DecoderRunner): PaliGemma {
     return new PaliGemma(config, tokenizer, vision, decoder);
   }
 
@@ -115,10 +114,9 @@ export class PaliGemma {
     return preprocessImages(images, this.config.vision_config.image_size);
   }
 
-  /** Prompt ids for one prompt (no suffix): "<image>" * N, <bos>, prompt + "\n". */
+  /** Prompt ids: "<image>" * N, <bos>, prompt + "\n" [, suffix, <eos>]. */
   promptIds(prompt: string, suffix?: string): { ids: number[]; prefixLength: number } {
-    const p = buildPrompt(this.tokenizer, { prefix: prompt, suffix, numImageTokens: this.config.num_image_tokens });
-    return { ids: p.inputIds, prefixLength: p.tokenTypeIds.filter((t) => t === 0).length };
+    return promptIds(this.tokenizer, this.config, prompt, suffix);
   }
 
   /** SigLIP last_hidden_state [B, N, Dv]. */
@@ -136,11 +134,12 @@ export class PaliGemma {
    * prefixLengths[b] leading prefix tokens (default: the whole row, as for generation).
    */
   async prefillLogits(pixelValues: Tensor, rows: readonly (readonly number[])[], options: { prefixLengths?: number[]; trace?: Trace } = {}): Promise<Tensor> {
+    checkPositions(this.config, rows, 0);
     const features = await this.projectImages(await this.runVision(pixelValues, options.trace));
     const batch = leftPadBatch(rows, this.config.pad_token_id, options.prefixLengths);
-    const embeds = mergeImageFeatures(await this.decoder.embed(batch.ids), batch.ids, features, this.config.image_token_index);
+    const embeds = mergeImageFeatures(this.decoder.embed(batch.ids), batch.ids, features, this.config.image_token_index);
     const { logits } = await this.decoder.forward({ inputsEmbeds: embeds, positions: batch.positions, mask: prefillMask(batch), cache: null, logits: "all", trace: options.trace });
-    return logits;
+    return logits!;
   }
 
   /** Generate answers; resolves when every row has stopped. */
@@ -187,9 +186,12 @@ export class PaliGemma {
     return { meanNll, suffixLength: ids.length - prefixLength, logits, inputIds: ids };
   }
 
+  /** Release the sessions, the weights they hold, and the checkpoint files. */
   async dispose(): Promise<void> {
     await this.vision.dispose();
     await this.decoder.dispose();
+    await this.owned?.kernels.dispose();
+    if (this.owned?.closeOpened) this.owned.opened.close();
   }
 
   /** Decoded answer: drop a final eos and special tokens. */
@@ -203,25 +205,16 @@ export class PaliGemma {
     const sampling = { temperature: request.temperature, topK: request.topK, topP: request.topP };
     const base = { maxNewTokens: request.maxNewTokens ?? 32, seed: request.seed, stopTokenIds: request.ignoreEos ? [] : this.config.eos_token_ids };
     const inputIds = request.prompts.map((p) => (typeof p === "string" ? this.promptIds(p).ids : [...p]));
-    checkDecodeRequest(this.config, inputIds, { ...base, ...sampling }); // every argument and the positions, before images and vision
-    const options: DecodeLoopOptions = { ...base, ...(isGreedy(sampling) ? {} : sampling) }; // temperature 0 = greedy
-    const pixels = this.pixelValues(request.images);
+    const options: DecodeLoopOptions = { ...base, ...sampling }; // temperature 0 = greedy (sampleToken)
+    const pixelValues = this.pixelValues(request.images);
     const generatedIds: number[][] = inputIds.map(() => []);
     const streamers = inputIds.map(() => new TextStreamer((ids) => this.answerText(ids)));
     const timings = emptyTimings();
-    for await (const { row, tokenId, last } of decodeLoop(this.vision, this.decoder, this.config, pixels, inputIds, options, timings)) {
+    for await (const { row, tokenId, last } of decodeLoop({ vision: this.vision, decoder: this.decoder, config: this.config, pixelValues, rows: inputIds, timings, ...options })) {
       generatedIds[row].push(tokenId);
       const text = streamers[row].push(tokenId) + (last ? streamers[row].flush() : "");
       emit({ row, tokenId, text });
     }
     return { inputIds, generatedIds, timings };
   }
-}
-
-/** The reference backend is plain TypeScript on the CPU: say once per process that it ignores "cuda". */
-let notedReferenceCuda = false;
-function noteReferenceIgnoresCuda(): void {
-  if (notedReferenceCuda) return;
-  notedReferenceCuda = true;
-  process.stderr.write("paligemma: the reference backend is plain TypeScript and runs on the CPU; it ignores --device cuda\n");
 }

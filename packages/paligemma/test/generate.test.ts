@@ -4,7 +4,7 @@
  */
 import { Tensor, maxAbsDiff, randUniform, seededRng } from "@paligemma-ts/tensor";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PaliGemma, leftPadBatch } from "../src/index.ts";
+import { PaliGemma, decodeStep, leftPadBatch } from "../src/index.ts";
 import { FIXTURES, type Golden, fixtureDir, readGolden } from "./fixtures.ts";
 
 describe.each(FIXTURES)("generation: %s", (name) => {
@@ -25,6 +25,16 @@ describe.each(FIXTURES)("generation: %s", (name) => {
     expect(b.keyMask).toEqual([[1, 1, 1], [0, 0, 1]]);
     expect(b.positions).toEqual([[1, 2, 3], [1, 1, 1]]);
     expect(b.prefixEnd).toEqual([3, 3]);
+  });
+
+  it("decodeStep: positions count real tokens, padding stays masked, the batch is not modified", () => {
+    const b = leftPadBatch([[7, 8, 9], [5]], 0);
+    const before = JSON.stringify(b);
+    const s = decodeStep(b, 4); // the second generated token
+    expect(s.positions).toEqual([[5], [3]]);
+    expect(Array.from(s.mask.toFloat32())).toEqual([0, 0, 0, 0, 0, -Infinity, -Infinity, 0, 0, 0]);
+    expect(JSON.stringify(b)).toBe(before);
+    expect(() => decodeStep(b, 2)).toThrow(/slot 2 is inside the 3-slot prompt/);
   });
 
   it("a padded batch gives each row the prefill logits it gets alone", async () => {
@@ -56,7 +66,7 @@ describe.each(FIXTURES)("generation: %s", (name) => {
   it("stops each row at its own eos (int or list) and keeps the others going", async () => {
     const c = golden.cases[0];
     const stopAt = c.greedy_ids[2]; // make the third greedy token an eos
-    const m = PaliGemma.fromBackends({ ...model.config, eos_token_ids: [999999, stopAt] }, model.tokenizer, model.vision, model.decoder);
+    const m = PaliGemma.fromRunners({ ...model.config, eos_token_ids: [999999, stopAt] }, model.tokenizer, model.vision, model.decoder);
     const first = c.greedy_ids.indexOf(stopAt);
     const out = await m.generate({ images: golden.read("pixel_values"), prompts: [c.prompt], maxNewTokens: 12 });
     expect(out.generatedIds[0]).toEqual(c.greedy_ids.slice(0, first + 1)); // the eos is included in the ids
@@ -104,13 +114,13 @@ describe.each(FIXTURES)("generation: %s", (name) => {
   it("runs the vision tower once per generate call (never during decoding)", async () => {
     let encodes = 0;
     let decoderCalls = 0;
-    const vision = { ...model.vision, name: model.vision.name, encode: (p: Tensor) => (encodes++, model.vision.encode(p)), project: (h: Tensor) => model.vision.project(h), dispose: async () => {} };
-    const decoder = { name: model.decoder.name, embed: model.decoder.embed.bind(model.decoder), createCache: model.decoder.createCache.bind(model.decoder), dispose: async () => {}, forward: (i: Parameters<typeof model.decoder.forward>[0]) => (decoderCalls++, model.decoder.forward(i)) };
-    const m = PaliGemma.fromBackends(model.config, model.tokenizer, vision, decoder);
+    const vision = { encode: (p: Tensor) => (encodes++, model.vision.encode(p)), project: (h: Tensor) => model.vision.project(h), dispose: async () => {} };
+    const decoder = { embed: model.decoder.embed.bind(model.decoder), createCache: model.decoder.createCache.bind(model.decoder), dispose: async () => {}, forward: (i: Parameters<typeof model.decoder.forward>[0]) => (decoderCalls++, model.decoder.forward(i)) };
+    const m = PaliGemma.fromRunners(model.config, model.tokenizer, vision, decoder);
     const out = await m.generate({ images: pixels, prompts, maxNewTokens: 5, ignoreEos: true });
     expect(encodes).toBe(1);
     expect(decoderCalls).toBe(5); // prefill + 4 decode steps (the 5th token needs no forward)
-    expect(out.timings.totalMs).toBeGreaterThan(0);
+    expect(out.generatedIds.map((r) => r.length)).toEqual([5, 5]);
   });
 
   it("rejects a mismatch between images and prompts", async () => {

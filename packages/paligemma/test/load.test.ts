@@ -117,20 +117,26 @@ describe("checkpoint variants give the same logits", () => {
   });
 });
 
-describe("backend selection", () => {
-  it('backend "onnx" loads the onnx backends', async () => {
-    const onnx = await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "onnx" });
-    expect([onnx.vision.name, onnx.decoder.name]).toEqual(["onnx", "onnx"]);
-    await onnx.dispose();
-    // backend "reference" with device "cuda" runs on the CPU with a note: reference_device.test.ts
-  });
+describe("load progress", () => {
+  const BLOCKS = 1 + 2 + 1 + 2 + 1 + 1; // LM head + 2 text layers; SigLIP embeddings + 2 blocks + post-LN; projector
 
-  it("reports load progress", async () => {
+  it("reference: every expected tensor read, then every block compiled", async () => {
     const events: string[] = [];
-    await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "reference", onProgress: (e) => events.push(`${e.stage} ${e.loaded}/${e.total}`) });
+    const m = await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend: "reference", onProgress: (e) => events.push(`${e.stage} ${e.loaded}/${e.total}`) });
     expect(events[0]).toBe("check 0/1");
     const n = paliGemmaWeightSpecs(loadPaliGemmaConfig(fixtureDir("paligemma-tiny"))).length;
     expect(n).toBe(59); // 2 vision layers x 16 + 5, projector 2, 2 text layers x 9 + 2
-    expect(events.at(-1)).toBe(`weights ${n}/${n}`);
+    expect(events).toContain(`weights ${n}/${n}`);
+    expect(events.at(-1)).toBe(`compile ${BLOCKS}/${BLOCKS}`);
+    await m.dispose();
+  });
+
+  it("onnx (the default): one compile event per session, in order, nothing read into memory first", async () => {
+    const events: string[] = [];
+    const m = await PaliGemma.load(fixtureDir("paligemma-tiny"), { onProgress: (e) => events.push(`${e.stage} ${e.loaded}/${e.total} ${e.name ?? ""}`.trim()) });
+    expect(events).toEqual(["check 0/1", ...Array.from({ length: BLOCKS }, (_, i) => expect.stringMatching(new RegExp(`^compile ${i + 1}/${BLOCKS} `)))]);
+    expect(events[1]).toMatch(/lm_head/); // the largest weight first
+    expect(events.at(-1)).toMatch(/multi_modal_projector/);
+    await m.dispose();
   });
 });

@@ -18,7 +18,6 @@ describe('backend "reference" with device "cuda"', () => {
     const b = await PaliGemma.load(fixtureDir("paligemma2-tiny"), { backend: "reference", device: "cuda" });
     vi.restoreAllMocks();
     console.log("stderr:", JSON.stringify(lines));
-    expect([a.vision.name, a.decoder.name, b.decoder.name]).toEqual(["reference", "reference", "reference"]);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^paligemma: the reference backend .*CPU.*ignores --device cuda\n$/);
     const g = readGolden("paligemma-tiny");

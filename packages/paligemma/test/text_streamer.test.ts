@@ -7,7 +7,7 @@
 import { Tensor } from "@paligemma-ts/tensor";
 import { PaliGemmaTokenizer } from "@paligemma-ts/processor";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type DecoderBackend, PaliGemma, TextStreamer, type TokenEvent } from "../src/index.ts";
+import { type DecoderRunner, PaliGemma, TextStreamer, type TokenEvent } from "../src/index.ts";
 import { fixtureDir, readGolden } from "./fixtures.ts";
 
 const DIR = fixtureDir("paligemma-tiny");
@@ -31,8 +31,7 @@ const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTo
 function scripted(script: readonly number[]): PaliGemma {
   const V = model.config.text_config.vocab_size;
   let calls = 0;
-  const decoder: DecoderBackend = {
-    name: "reference",
+  const decoder: DecoderRunner = {
     embed: (ids) => model.decoder.embed(ids),
     createCache: (b, n) => model.decoder.createCache(b, n),
     forward: async (input) => {
@@ -44,7 +43,7 @@ function scripted(script: readonly number[]): PaliGemma {
     },
     dispose: async () => {},
   };
-  return PaliGemma.fromBackends(model.config, tokenizer, model.vision, decoder);
+  return PaliGemma.fromRunners(model.config, tokenizer, model.vision, decoder);
 }
 
 describe("TextStreamer (fixture tokenizer, byte fallback)", () => {
