@@ -5,7 +5,8 @@
  *
  *   paligemma: error: <what went wrong, naming the file / option / value>
  *
- * and exit code 1 (2 for a usage error caught by the option parser, like most Unix tools). The
+ * and exit code 1 (2 for a usage error: a bad option value, a missing input file or model folder, like
+ * most Unix tools). The
  * libraries already throw typed errors (`PaliGemmaError` subclasses from @paligemma-ts/tensor) whose
  * message names the file, tensor or argument, so the CLI prints that message as it is. Node's own
  * file-system errors (ENOENT, EACCES, ...) are reworded the same way. Anything else is a bug: its
@@ -50,7 +51,7 @@ export function errorMessage(e: unknown): string {
 export function reportError(e: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): number {
   write(`paligemma: error: ${errorMessage(e)}\n`);
   if (process.env.PALIGEMMA_DEBUG && e instanceof Error && e.stack) write(`${e.stack}\n`);
-  return e instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILURE;
+  return e instanceof CliUsageError || (e instanceof PaliGemmaError && e.code === "E_MODEL_DIR") ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 function isNodeFsError(e: unknown): e is NodeJS.ErrnoException & { path: string; code: string } {

@@ -6,9 +6,9 @@
  *   commands/score.ts     paligemma score (mean NLL of a suffix)
  *   errors.ts             one-line `paligemma: error: ...` reporting
  *   option_values.ts      option parsers, greedy-vs-sampling rule
- *   input_paths.ts        early checks of --model / --image
- *   prompt_fits.ts        prompt length vs max_position_embeddings, checked before loading weights
- *   load_model.ts         PaliGemma.load with a progress bar and load timing
+ *   input_paths.ts        early checks of --image
+ *   load_model.ts         PaliGemma.open (folder, config, tokenizer, headers, prompt length), then
+ *                         PaliGemma.load with a progress bar and load timing
  *   progress_bar.ts       cli-progress bar on stderr (TTY only)
  *   text_streamer.ts      ids -> printable text deltas (re-exports the library's TextStreamer)
  */

@@ -3,21 +3,14 @@
  *
  * Teaches: fail fast and name the path. Loading a checkpoint can take seconds to minutes; a typo in
  * `--image` should not be reported after that. These checks only ask "does it exist, is it the
- * right kind of thing"; what is inside (a valid config.json, a decodable image) is judged by the
- * libraries, whose typed errors already name the file.
+ * right kind of thing"; what is inside (a decodable image) is judged by the libraries, whose typed
+ * errors already name the file. The model folder is checked by the library's open stage
+ * (PaliGemma.open: ModelDirError, a usage error here too).
  *
  * Leaves out: permission checks (the read itself reports EACCES, reworded by errors.ts).
  */
 import { statSync } from "node:fs";
 import { CliUsageError } from "./errors.ts";
-
-/** `dir` must be an existing directory (a Hugging Face checkpoint folder). */
-export function requireModelDir(dir: string): string {
-  const st = statSync(dir, { throwIfNoEntry: false });
-  if (!st) throw new CliUsageError(`model directory '${dir}' does not exist (expected a folder with config.json, *.safetensors and tokenizer.model)`);
-  if (!st.isDirectory()) throw new CliUsageError(`--model '${dir}' is not a directory (expected a folder with config.json, *.safetensors and tokenizer.model)`);
-  return dir;
-}
 
 /** `file` must be an existing regular file; `what` names the option ("--image"). */
 export function requireInputFile(file: string, what: string): string {

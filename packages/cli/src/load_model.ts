@@ -1,16 +1,22 @@
 /**
- * load_model.ts — open a checkpoint folder for a CLI command: check the path, show a progress bar,
- * time the load.
+ * load_model.ts — open a checkpoint folder for a CLI command, check the request against it, then
+ * load it with a progress bar and time the load.
  *
  * Teaches: loading is the slow, failure-prone part of a run (a 3B checkpoint is ~12 GB of
- * safetensors, converted and handed to onnxruntime), so the command checks `--model` first, shows
- * progress to a person at a terminal (never with --json), and reports the load time separately
- * from inference time (`timings.loadMs`).
+ * safetensors, converted and handed to onnxruntime), so a command does it in two stages:
+ *   open   config.json, tokenizer.model and the checkpoint headers, all checked (PaliGemma.open, ms):
+ *          a missing folder, a broken conversion or a prompt past the model's positions is reported
+ *          here, before any weight is read, through the library's own checks
+ *   load   the weights and sessions, with a progress bar for a person at a terminal (never with
+ *          --json); the load time is reported separately from inference time (`timings.loadMs`)
+ * (It also keeps onnxruntime sessions out of a too-long-prompt error path: onnxruntime-node 1.30
+ * crashes when creating a session in a process whose command line is ~30 KB or more.)
  *
  * Leaves out: caching a loaded model between runs (each command is one process).
  */
-import type { PaliGemma } from "@paligemma-ts/paligemma";
-import { requireModelDir } from "./input_paths.ts";
+import type { OpenedPaliGemma, PaliGemma } from "@paligemma-ts/paligemma";
+import { ArgumentError } from "@paligemma-ts/tensor";
+import { CliUsageError } from "./errors.ts";
 import { createLoadProgress } from "./progress_bar.ts";
 import type { CliIO } from "./main.ts";
 
@@ -18,11 +24,7 @@ export interface ModelOptions {
   model: string;
   device?: "cpu" | "cuda";
   backend?: "onnx" | "reference";
-  /**
-   * ONNX weight type (quantizing on the first start: the bar then shows every session as it is
-   * converted). "int8-lowmem" = int8 with each MLP down_proj MatMulNBits int4 (peak RSS under 3 GB
-   * at 3B, at a quality cost: packages/paligemma/bench/README.md).
-   */
+  /** ONNX weight type (quantizing on the first start: the bar then shows every session as it is converted). */
   dtype?: "f32" | "int8" | "int8-lowmem" | "int4";
   json?: boolean;
 }
@@ -32,20 +34,34 @@ export interface LoadedModel {
   loadMs: number;
 }
 
-export async function loadModel(opts: ModelOptions, io: CliIO): Promise<LoadedModel> {
-  requireModelDir(opts.model);
+/** The request a command will make: a prompt (and a suffix to score), and how many tokens to generate. */
+export interface PromptSpec {
+  prompt: string;
+  suffix?: string;
+  newTokens: number;
+}
+
+/** Open `--model` and check that the prompt fits its positions (CliUsageError when it does not). */
+export async function openModel(opts: ModelOptions, spec: PromptSpec): Promise<OpenedPaliGemma> {
+  const { PaliGemma } = await import("@paligemma-ts/paligemma");
+  const opened = await PaliGemma.open(opts.model);
+  try {
+    const what = spec.suffix === undefined ? "prompt" : "prefix + suffix";
+    opened.checkPositions([opened.promptIds(spec.prompt, spec.suffix).ids], spec.newTokens, what);
+    return opened;
+  } catch (e) {
+    opened.close();
+    throw e instanceof ArgumentError ? new CliUsageError(`${e.message} (${opts.model}/config.json${spec.newTokens > 0 ? `; --max-new-tokens ${spec.newTokens}` : ""})`) : e;
+  }
+}
+
+export async function loadModel(opened: OpenedPaliGemma, opts: ModelOptions, io: CliIO): Promise<LoadedModel> {
   const showBar = !opts.json && io.stderr.isTTY === true && io.stderr === process.stderr;
   const progress = createLoadProgress(showBar);
   const t0 = performance.now();
   try {
     const { PaliGemma } = await import("@paligemma-ts/paligemma");
-    const model = await PaliGemma.load(opts.model, {
-      backend: opts.backend,
-      device: opts.device,
-      dtype: opts.dtype === "int8-lowmem" ? "int8" : opts.dtype,
-      int4Linears: opts.dtype === "int8-lowmem" ? ["mlp.down_proj"] : undefined,
-      onProgress: (p) => progress.update(p.loaded, p.total, p.name ?? p.stage),
-    });
+    const model = await PaliGemma.load(opened, { backend: opts.backend, device: opts.device, dtype: opts.dtype, onProgress: (p) => progress.update(p.loaded, p.total, p.name ?? p.stage) });
     return { model, loadMs: performance.now() - t0 };
   } finally {
     progress.stop();

@@ -19,7 +19,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BackendUnavailableError, PaliGemma } from "@paligemma-ts/paligemma";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -55,22 +54,6 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   });
 }
 
-/**
- * A backend the library does not offer yet (it throws BackendUnavailableError at load) is skipped
- * with a note; any other load failure lets the tests run and fail with the CLI's message.
- */
-async function backendAvailable(backend: (typeof BACKENDS)[number]): Promise<boolean> {
-  try {
-    await (await PaliGemma.load(fixtureDir("paligemma-tiny"), { backend })).dispose();
-    return true;
-  } catch (e) {
-    if (!(e instanceof BackendUnavailableError)) return true;
-    console.warn(`cli.test: skipping backend "${backend}": ${e.message}`);
-    return false;
-  }
-}
-const available = Object.fromEntries(await Promise.all(BACKENDS.map(async (b) => [b, await backendAvailable(b)] as const)));
-
 const tmp = mkdtempSync(join(tmpdir(), "paligemma-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -79,8 +62,8 @@ describe.each(FIXTURES)("%s", (fixture) => {
   const model = fixtureDir(fixture);
   const image = join(model, "image.png");
 
-  describe.skipIf(!available.reference)("backend reference", () => backendSuite("reference"));
-  describe.skipIf(!available.onnx)("backend onnx", () => backendSuite("onnx"));
+  describe("backend reference", () => backendSuite("reference"));
+  describe("backend onnx", () => backendSuite("onnx"));
 
   function backendSuite(backend: (typeof BACKENDS)[number]): void {
     it.each(g.cases.map((c, i) => [i, c.prompt] as const))("generate case %i (%s) reproduces input_ids and 12 greedy ids", async (i, prompt) => {
@@ -149,10 +132,11 @@ describe("errors: one line on stderr, non-zero exit, no stack trace", () => {
     expect(lines[0]).toMatch(pattern);
   }
 
-  it("missing model dir", async () => {
+  it("missing model dir: a usage error (exit 2)", async () => {
     const missing = join(tmp, "no-such-model");
     const r = await cli(["generate", "--model", missing, "--image", image, "--prompt", "caption en"]);
     expectOneLineError(r, /no-such-model/);
+    expect(r.code).toBe(2);
   });
 
   it("config.json that is not JSON", async () => {
@@ -187,10 +171,17 @@ describe("errors: one line on stderr, non-zero exit, no stack trace", () => {
     expectOneLineError(r, /--top-p.*9/);
   });
 
-  it("prompt too long for the model", async () => {
+  it("prompt too long for the model: a usage error naming the limit, before any weight is loaded", async () => {
     const prompt = "cat ".repeat(9000); // > max_position_embeddings (8192) tokens
     const r = await cli(["generate", "--model", model, "--image", image, "--prompt", prompt, "--max-new-tokens", "1"]);
-    expectOneLineError(r, /(prompt|tokens|position)/i);
+    expectOneLineError(r, /prompt too long for the model: \d+ tokens .*max_position_embeddings 8192/);
+    expect(r.code).toBe(2);
+  });
+
+  it("a scored suffix counts toward the positions too", async () => {
+    const long = "cat ".repeat(4100);
+    const r = await cli(["score", "--model", model, "--image", image, "--prefix", long, "--suffix", long]);
+    expectOneLineError(r, /prefix \+ suffix too long for the model/);
   });
 });
 

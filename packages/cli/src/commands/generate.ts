@@ -24,10 +24,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { drawDetections, loadImage, parseDetections, saveImage, type RgbImage } from "@paligemma-ts/processor";
-import { requireInputFile, requireModelDir } from "../input_paths.ts";
-import { loadModel, type ModelOptions } from "../load_model.ts";
+import { requireInputFile } from "../input_paths.ts";
+import { loadModel, type ModelOptions, openModel } from "../load_model.ts";
 import { samplingFromOptions } from "../option_values.ts";
-import { checkPromptFits } from "../prompt_fits.ts";
 import type { CliIO } from "../main.ts";
 
 export interface GenerateOptions extends ModelOptions {
@@ -52,11 +51,10 @@ export interface GenerateJson {
 }
 
 export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<GenerateJson> {
-  requireModelDir(opts.model);
   requireInputFile(opts.image, "--image");
   const image = await loadImage(opts.image); // before the model: a bad image fails in milliseconds
-  await checkPromptFits(opts.model, { prefix: opts.prompt, newTokens: opts.maxNewTokens }); // before the weights, too
-  const { model, loadMs } = await loadModel(opts, io);
+  const opened = await openModel(opts, { prompt: opts.prompt, newTokens: opts.maxNewTokens }); // config, tokenizer, headers, prompt length: before the weights
+  const { model, loadMs } = await loadModel(opened, opts, io);
 
   // Each event's text is what its token adds to `texts[0]` (the events add up to it exactly).
   const result = await model.generate({

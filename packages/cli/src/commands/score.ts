@@ -20,9 +20,8 @@
  * Leaves out: per-token NLLs, several candidate suffixes in one run.
  */
 import { loadImage } from "@paligemma-ts/processor";
-import { requireInputFile, requireModelDir } from "../input_paths.ts";
-import { loadModel, type ModelOptions } from "../load_model.ts";
-import { checkPromptFits } from "../prompt_fits.ts";
+import { requireInputFile } from "../input_paths.ts";
+import { loadModel, type ModelOptions, openModel } from "../load_model.ts";
 import type { CliIO } from "../main.ts";
 
 export interface ScoreOptions extends ModelOptions {
@@ -39,11 +38,10 @@ export interface ScoreJson {
 }
 
 export async function runScore(opts: ScoreOptions, io: CliIO): Promise<ScoreJson> {
-  requireModelDir(opts.model);
   requireInputFile(opts.image, "--image");
   const image = await loadImage(opts.image);
-  await checkPromptFits(opts.model, { prefix: opts.prefix, suffix: opts.suffix, newTokens: 0 });
-  const { model, loadMs } = await loadModel(opts, io);
+  const opened = await openModel(opts, { prompt: opts.prefix, suffix: opts.suffix, newTokens: 0 });
+  const { model, loadMs } = await loadModel(opened, opts, io);
 
   const t0 = performance.now();
   const result = await model.score(image, opts.prefix, opts.suffix);
