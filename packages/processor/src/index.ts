@@ -8,6 +8,7 @@
  *   resize_bicubic.ts    PIL's bicubic resize (antialiased, fixed-point)
  *   image_processor.ts   resize, /255, (x - 0.5) / 0.5, CHW -> [B, 3, S, S]
  *   tokenizer.ts         SentencePiece (sentencepiece-js) + <image>
+ *   sentencepiece_model_writer.ts  write a tokenizer.model (the reader's inverse) for a custom vocabulary
  *   prompt.ts            <image> x N, <bos>, prefix + "\n", suffix <eos>; batching and padding
  *   detection.ts         <loc> x 4 label -> boxes in pixels (the /1024 convention)
  *   segmentation.ts      + 16 <seg> codes
@@ -19,6 +20,7 @@ export { resizeBicubic, bicubicFilter, precomputeCoeffs, type ResampleCoeffs } f
 export { preprocessImages, normalizeToChw, IMAGE_MEAN, IMAGE_STD, RESCALE_FACTOR } from "./image_processor.ts";
 export { PaliGemmaTokenizer, TokenizerLoadError, IMAGE_TOKEN, type DecodeOptions } from "./tokenizer.ts";
 export { type PieceType } from "./sentencepiece_model.ts";
+export { writeSentencePieceModel, type SentencePieceEntry, type SentencePieceModelSpec } from "./sentencepiece_model_writer.ts";
 export {
   buildPrompt,
   buildPaliGemmaInputs,
