@@ -13,6 +13,7 @@
  *   detection.ts         <loc> x 4 label -> boxes in pixels (the /1024 convention)
  *   segmentation.ts      + 16 <seg> codes
  *   draw.ts              boxes and labels onto an image
+ *   bitmap_font.ts       the 5x7 pixel font draw.ts (and synthetic OCR scenes) write text with
  */
 export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, loadImage, saveImage, encodeImage, sniffImageFormat } from "./image_io.ts";
 export { readExifOrientation, applyExifOrientation } from "./exif_orientation.ts";
@@ -33,3 +34,4 @@ export {
 export { parseDetections, locToPixel, locsToBox, roundHalfEven, LOC_BINS, type Box, type Detection, type ImageSize } from "./detection.ts";
 export { parseSegmentations, SEG_TOKENS, SEG_CODEBOOK, type Segmentation } from "./segmentation.ts";
 export { drawDetections, PALETTE } from "./draw.ts";
+export { rasterizeText, textWidth, glyph, GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_ADVANCE } from "./bitmap_font.ts";
