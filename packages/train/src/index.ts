@@ -10,6 +10,9 @@
  *   world/text_scene.ts       2-5 digits or a word in the 5x7 bitmap font (OCR)
  *   world/scene.ts            Scene = shapes | text; the canonical scene key
  *   world/render.ts           scene -> RGB bytes at the model's size
+ *   world/tasks.ts            caption / detect / vqa / ocr prompts and answers (the grammar)
+ *   world/sampler.ts          the task mix -> { image, prefix, suffix, task, scene }
+ *   world/splits.ts           train / validation / test, disjoint by seed and by scene key
  */
 export { type WorldConfig, worldConfig, validateWorldConfig, numImageTokens } from "./world/world_config.ts";
 export { randInt, pick, pickWeighted } from "./world/random_choice.ts";
@@ -20,3 +23,23 @@ export { type SceneObject, type ShapeScene, SceneLayoutError, sampleShapeScene, 
 export { type TextScene, OCR_WORDS, sampleTextScene, longestText } from "./world/text_scene.ts";
 export { type Scene, type SceneKind, sceneKey } from "./world/scene.ts";
 export { renderScene } from "./world/render.ts";
+export {
+  TASK_NAMES,
+  TASK_SCENE,
+  type TaskName,
+  type TaskExample,
+  objectPhrase,
+  captionTask,
+  detectTask,
+  vqaTask,
+  ocrTask,
+  makeTask,
+  pixelToLoc,
+  locToken,
+  boxToLocs,
+  labelMatches,
+  detectionTargets,
+  formatDetections,
+} from "./world/tasks.ts";
+export { type Example, type TaskWeights, DEFAULT_TASK_WEIGHTS, sampleExample, sampleScene, sampleTaskScene } from "./world/sampler.ts";
+export { SPLITS, type Split, SPLIT_BUCKETS, exampleSeed, sceneSplit, splitScene, splitExample, splitExamples, fmix32, fnv1a32 } from "./world/splits.ts";
