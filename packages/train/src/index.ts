@@ -13,6 +13,7 @@
  *   world/tasks.ts            caption / detect / vqa / ocr prompts and answers (the grammar)
  *   world/sampler.ts          the task mix -> { image, prefix, suffix, task, scene }
  *   world/splits.ts           train / validation / test, disjoint by seed and by scene key
+ *   world/world_tokenizer.ts  a word-level tokenizer.model laid out like Gemma's
  */
 export { type WorldConfig, worldConfig, validateWorldConfig, numImageTokens } from "./world/world_config.ts";
 export { randInt, pick, pickWeighted } from "./world/random_choice.ts";
@@ -43,3 +44,14 @@ export {
 } from "./world/tasks.ts";
 export { type Example, type TaskWeights, DEFAULT_TASK_WEIGHTS, sampleExample, sampleScene, sampleTaskScene } from "./world/sampler.ts";
 export { SPLITS, type Split, SPLIT_BUCKETS, exampleSeed, sceneSplit, splitScene, splitExample, splitExamples, fmix32, fnv1a32 } from "./world/splits.ts";
+export {
+  SPACE,
+  LEADING_WORDS,
+  FOLLOWING_WORDS,
+  SYMBOL_PIECES,
+  DIGIT_PIECES,
+  worldPieces,
+  worldTokenizerModel,
+  writeWorldTokenizer,
+  loadWorldTokenizer,
+} from "./world/world_tokenizer.ts";
