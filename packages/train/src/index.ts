@@ -14,6 +14,8 @@
  *   world/sampler.ts          the task mix -> { image, prefix, suffix, task, scene }
  *   world/splits.ts           train / validation / test, disjoint by seed and by scene key
  *   world/world_tokenizer.ts  a word-level tokenizer.model laid out like Gemma's
+ *   world/metrics.ts          exact match, detection recall at IoU 0.5, per-task accuracy
+ *   world/batch.ts            examples -> pixel_values, ids, prefix / suffix lengths
  */
 export { type WorldConfig, worldConfig, validateWorldConfig, numImageTokens } from "./world/world_config.ts";
 export { randInt, pick, pickWeighted } from "./world/random_choice.ts";
@@ -55,3 +57,5 @@ export {
   writeWorldTokenizer,
   loadWorldTokenizer,
 } from "./world/world_tokenizer.ts";
+export { exactMatch, boxIou, detectionRecall, scoreExample, TaskAccuracy, type DetectionScore, type TaskResult } from "./world/metrics.ts";
+export { type TrainingBatch, type BatchExample, makeBatch, cachedTokenizer } from "./world/batch.ts";
