@@ -3,10 +3,11 @@
 // sections 2 and 7) and exit 1 with one line per violation, grouped by rule.
 //
 //   layering   a package depends only on packages below it:
-//                tensor <- core <- {siglip, gemma} <- paligemma <- cli
-//                processor -> tensor only; paligemma may use processor; examples/notebooks may use any
-//              checked in every package.json AND in the import statements of src/, test/, bench/
-//              and examples/ files: an import of `@paligemma-ts/x` must be a declared dependency (a
+//                tensor <- core <- {siglip, gemma} <- paligemma <- train <- cli
+//                processor -> tensor only; paligemma may use processor; train (training from
+//                scratch) may use everything below cli; examples/notebooks may use any
+//              checked in every package.json AND in the import statements of src/, test/, bench/,
+//              bin/, scripts/ and examples/ files: an import of `@paligemma-ts/x` must be a declared dependency (a
 //              devDependency counts only outside src/), a src file's other bare imports must be in
 //              `dependencies` too, and no file imports into another package's folder (`../../x/src`,
 //              `@paligemma-ts/x/src/...`): packages meet through their `exports` only
@@ -37,7 +38,8 @@ const LAYERS = {
   gemma: ["core", "tensor"],
   processor: ["tensor"],
   paligemma: ["siglip", "gemma", "processor", "core", "tensor"],
-  cli: ["paligemma", "siglip", "gemma", "processor", "core", "tensor"],
+  train: ["paligemma", "siglip", "gemma", "processor", "core", "tensor"],
+  cli: ["train", "paligemma", "siglip", "gemma", "processor", "core", "tensor"],
   examples: "*",
   notebooks: "*",
 };
@@ -235,7 +237,7 @@ for (const p of pkgs) {
     ? [{ kind: "other", files: walk(p.dir, isTs) }]
     : [
         { kind: "src", files: walk(path.join(p.dir, "src"), isTs) },
-        { kind: "other", files: [...walk(path.join(p.dir, "test"), isTs), ...walk(path.join(p.dir, "bench"), isTs), ...walk(path.join(p.dir, "bin"), isTs)] },
+        { kind: "other", files: [...walk(path.join(p.dir, "test"), isTs), ...walk(path.join(p.dir, "bench"), isTs), ...walk(path.join(p.dir, "bin"), isTs), ...walk(path.join(p.dir, "scripts"), isTs)] },
       ];
   for (const { kind, files } of groups) {
     for (const file of files) {

@@ -8,10 +8,12 @@
  *   resize_bicubic.ts    PIL's bicubic resize (antialiased, fixed-point)
  *   image_processor.ts   resize, /255, (x - 0.5) / 0.5, CHW -> [B, 3, S, S]
  *   tokenizer.ts         SentencePiece (sentencepiece-js) + <image>
+ *   sentencepiece_model_writer.ts  write a tokenizer.model (the reader's inverse) for a custom vocabulary
  *   prompt.ts            <image> x N, <bos>, prefix + "\n", suffix <eos>; batching and padding
  *   detection.ts         <loc> x 4 label -> boxes in pixels (the /1024 convention)
  *   segmentation.ts      + 16 <seg> codes
  *   draw.ts              boxes and labels onto an image
+ *   bitmap_font.ts       the 5x7 pixel font draw.ts (and synthetic OCR scenes) write text with
  */
 export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, loadImage, saveImage, encodeImage, sniffImageFormat } from "./image_io.ts";
 export { readExifOrientation, applyExifOrientation } from "./exif_orientation.ts";
@@ -19,6 +21,7 @@ export { resizeBicubic, bicubicFilter, precomputeCoeffs, type ResampleCoeffs } f
 export { preprocessImages, normalizeToChw, IMAGE_MEAN, IMAGE_STD, RESCALE_FACTOR } from "./image_processor.ts";
 export { PaliGemmaTokenizer, TokenizerLoadError, IMAGE_TOKEN, type DecodeOptions } from "./tokenizer.ts";
 export { type PieceType } from "./sentencepiece_model.ts";
+export { writeSentencePieceModel, type SentencePieceEntry, type SentencePieceModelSpec } from "./sentencepiece_model_writer.ts";
 export {
   buildPrompt,
   buildPaliGemmaInputs,
@@ -31,3 +34,4 @@ export {
 export { parseDetections, locToPixel, locsToBox, roundHalfEven, LOC_BINS, type Box, type Detection, type ImageSize } from "./detection.ts";
 export { parseSegmentations, SEG_TOKENS, SEG_CODEBOOK, type Segmentation } from "./segmentation.ts";
 export { drawDetections, PALETTE } from "./draw.ts";
+export { rasterizeText, textWidth, glyph, GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_ADVANCE } from "./bitmap_font.ts";

@@ -65,10 +65,19 @@ class Reader {
     }
   }
 
-  /** int32 fields are encoded as 64-bit two's complement varints: map back to negative numbers. */
+  /**
+   * int32 fields are encoded as 64-bit two's complement varints (-1 is ten bytes, all high bits
+   * set): keep the low 32 bits and read them as signed. (varint() cannot: above 2^53 it is inexact.)
+   */
   int32(): number {
-    const v = this.varint();
-    return v >= 2 ** 63 ? v - 2 ** 64 : v >= 2 ** 31 && v < 2 ** 32 ? v - 2 ** 32 : v;
+    let low = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (this.pos >= this.end) throw new WireError(`truncated varint at byte ${this.pos}`);
+      if (shift > 63) throw new WireError(`varint longer than 10 bytes at byte ${this.pos}`);
+      const b = this.buf[this.pos++];
+      if (shift < 32) low |= (b & 0x7f) << shift; // << wraps to 32 bits: exactly the low word
+      if (!(b & 0x80)) return low | 0;
+    }
   }
 
   bytes(): Uint8Array {
