@@ -11,7 +11,7 @@ export { sampleToken, isGreedy, validateSamplingOptions, type SamplingOptions } 
 export { crossEntropy, type CrossEntropyOptions, type Reduction } from "./losses/cross_entropy.ts";
 export { l2NormalizeRows, similarityLogits } from "./losses/similarity_logits.ts";
 export { clipLoss } from "./losses/clip_loss.ts";
-export { siglipLoss, softplus, logSigmoid } from "./losses/siglip_loss.ts";
+export { siglipLoss } from "./losses/siglip_loss.ts";
 // layers (against Ops): attention (MHA/MQA/GQA), MLPs, the tied head; RoPE tables, masks, KV cache
 export { tiedLmHead, tokenRows, type TokenIds } from "./embedding.ts";
 export { rotaryInvFreq, rotaryTables, type RotaryTables } from "./rotary_embedding.ts";

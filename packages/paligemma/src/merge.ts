@@ -7,7 +7,7 @@
  * back to their projected size:
  *   embeds[b, t] = E[ids[b, t]]                                   for text tokens
  *   embeds[b, t] = image_features[b, k] / sqrt(text hidden)       for the k-th <image> token of row b
- * (gemmaForward then multiplies every row by sqrt(text hidden)). The scale uses text_config.hidden_size,
+ * (GemmaModel.forward then multiplies every row by sqrt(text hidden)). The scale uses text_config.hidden_size,
  * in float32 like the reference.
  *
  * Reference: Hugging Face transformers `PaliGemmaForConditionalGeneration` (get_image_features and

@@ -125,6 +125,18 @@ describe.each(KINDS)("%s ops: hand-computed values", (kind) => {
     close(`${kind} patchEmbed pick`, y, expected, 0);
   });
 
+  it("matmul, sub, div, exp, sqrt, logSigmoid, logSoftmax, reduceSum/Mean: known values", async () => {
+    close(`${kind} matmul 2x2`, await run((ops, x) => ops.matmul(x.a, x.b), { a: t([1, 2, 3, 4], [2, 2]), b: t([5, 6, 7, 8], [2, 2]) }), [19, 22, 43, 50], 0);
+    close(`${kind} sub/div`, await run((ops, x) => ops.div(ops.sub(x.a, 1), x.b), { a: t([3, 5], [2]), b: t([2, 8], [2]) }), [1, 0.5], 0);
+    close(`${kind} exp/sqrt`, await run((ops, x) => ops.sqrt(ops.exp(x.a)), { a: t([0, 2], [2]) }), [1, Math.E], 1e-6);
+    // log sigmoid stays finite where log(1 / (1 + e^-x)) overflows: -1000 -> -1000, 1000 -> 0
+    close(`${kind} logSigmoid`, await run((ops, x) => ops.logSigmoid(x.a), { a: t([-1000, 0, 1000], [3]) }), [-1000, -Math.log(2), 0], 1e-5);
+    close(`${kind} logSoftmax huge`, await run((ops, x) => ops.logSoftmax(x.a), { a: t([1000, 1000, -1000], [3]) }), [-Math.log(2), -Math.log(2), -2000 - Math.log(2)], 1e-3);
+    const x = t([1, 2, 3, 4, 5, 6], [1, 2, 3]);
+    close(`${kind} reduceSum [0, 2]`, await run((ops, v) => ops.reduceSum(v.x, [0, 2]), { x }), [6, 15], 0);
+    close(`${kind} reduceMean [-1] keepDims`, await run((ops, v) => ops.reduceMean(v.x, [-1], true), { x }), t([2, 5], [1, 2, 1]), 0);
+  });
+
   it("reshape (0 keeps an axis, -1 infers), transpose, concat (with an empty part), slice, gather", async () => {
     const x = t([0, 1, 2, 3, 4, 5], [1, 2, 3]);
     close(`${kind} reshape`, await run((ops, v) => ops.reshape(v.x, [0, 3, -1]), { x }), t([0, 1, 2, 3, 4, 5], [1, 3, 2]), 0);
@@ -181,6 +193,27 @@ describe("graph ops vs reference kernels on random inputs", () => {
       const inputs = { a: randNormal(sa, rng), b: randNormal(sb, rng) };
       await graphVsReference(`add [${sa}]+[${sb}]`, (ops, v) => ops.add(v.a, v.b), inputs, {}, 1e-6);
       await graphVsReference(`mul [${sa}]*[${sb}] * 0.5`, (ops, v) => ops.mul(ops.mul(v.a, v.b), 0.5), inputs, {}, 1e-6);
+    }
+  });
+
+  it("matmul (batched, broadcast, K=1024), sub/div broadcasting, exp/sqrt/logSigmoid over wide ranges (atol 1e-5 relative to size)", async () => {
+    const mm: [number[], number[], number][] = [[[1, 1], [1, 1], 1e-5], [[3, 5], [5, 4], 1e-5], [[2, 3, 7, 16], [2, 3, 16, 5], 1e-5], [[2, 1, 4, 8], [3, 8, 2], 1e-5], [[4, 1024], [1024, 8], 2e-4]];
+    for (const [sa, sb, atol] of mm) await graphVsReference(`matmul [${sa}]@[${sb}]`, (ops, v) => ops.matmul(v.a, v.b), { a: randNormal(sa, rng), b: randNormal(sb, rng) }, {}, atol);
+    const inputs = { a: randNormal([2, 3, 4], rng), b: randUniform([3, 1], rng, 0.5, 2) };
+    await graphVsReference("sub/div broadcast", (ops, v) => ops.div(ops.sub(v.a, v.b), ops.sub(v.b, 3)), inputs, {}, 1e-6);
+    await graphVsReference("exp [-20, 20] / 1e8", (ops, v) => ops.mul(ops.exp(v.a), 1e-8), { a: randUniform([50], rng, -20, 20) }, {}, 1e-6);
+    await graphVsReference("sqrt [0, 100]", (ops, v) => ops.sqrt(v.a), { a: randUniform([50], rng, 0, 100) }, {}, 1e-5);
+    await graphVsReference("logSigmoid [-200, 200]", (ops, v) => ops.logSigmoid(v.a), { a: randUniform([200], rng, -200, 200) }, {}, 2e-5);
+  });
+
+  it("logSoftmax (several axes, magnitudes 1e4) and reduceSum/Mean over axis sets (atol 1e-5)", async () => {
+    for (const [shape, axis, scale] of [[[1], -1, 1], [[3, 7], 0, 1], [[2, 3, 5], 1, 1], [[4, 33], -1, 1e4]] as [number[], number, number][]) {
+      await graphVsReference(`logSoftmax [${shape}] axis ${axis} scale ${scale}`, (ops, v) => ops.logSoftmax(v.x, axis), { x: randNormal(shape, rng, scale) }, {}, scale > 1 ? 2e-3 : 1e-5);
+    }
+    const x = randNormal([2, 3, 4, 5], rng);
+    for (const [axes, keep] of [[[0], false], [[1, 3], true], [[-1], false], [[0, 1, 2, 3], false]] as [number[], boolean][]) {
+      await graphVsReference(`reduceSum ${axes} keep ${keep}`, (ops, v) => ops.reduceSum(v.x, axes, keep), { x }, {}, 1e-5);
+      await graphVsReference(`reduceMean ${axes} keep ${keep}`, (ops, v) => ops.reduceMean(v.x, axes, keep), { x }, {}, 1e-6);
     }
   });
 

@@ -17,18 +17,8 @@
  * (Algorithm 1); Hugging Face SiglipModel.forward (return_loss).
  * Leaves out: the chunked multi-device variant, gradients.
  */
-import { ShapeError, type Tensor } from "@paligemma-ts/tensor";
+import { ShapeError, type Tensor, softplus } from "@paligemma-ts/tensor";
 import { similarityLogits } from "./similarity_logits.ts";
-
-/** softplus(y) = log(1 + exp(y)), stable for any y. */
-export function softplus(y: number): number {
-  return Math.max(y, 0) + Math.log1p(Math.exp(-Math.abs(y)));
-}
-
-/** log sigmoid(x) = -softplus(-x), stable for any x. */
-export function logSigmoid(x: number): number {
-  return -softplus(-x);
-}
 
 /** SigLIP loss of N matching (image, text) pairs with temperature t (already exp'ed) and bias b. */
 export function siglipLoss(imageEmbeds: Tensor, textEmbeds: Tensor, t: number, b: number): { loss: number; logits: Tensor } {

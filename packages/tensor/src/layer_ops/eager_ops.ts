@@ -13,7 +13,13 @@
  */
 import { ArgumentError, ShapeError } from "../errors.ts";
 import { scaledDotProductAttention } from "../ops/attention.ts";
-import { add, mul } from "../ops/binary.ts";
+import { add, div, mul, sub } from "../ops/binary.ts";
+import { exp } from "../ops/exp.ts";
+import { logSigmoid } from "../ops/log_sigmoid.ts";
+import { logSoftmax } from "../ops/log_softmax.ts";
+import { matmul } from "../ops/matmul.ts";
+import { reduceAxes } from "../ops/reduce.ts";
+import { sqrt } from "../ops/sqrt.ts";
 import { conv2d } from "../ops/conv2d.ts";
 import { geluTanh } from "../ops/gelu_tanh.ts";
 import { layerNorm } from "../ops/layer_norm.ts";
@@ -49,11 +55,29 @@ export class EagerOps implements Ops<Tensor> {
   linear(x: Tensor, w: LinearParams): Tensor {
     return linear(x, this.param(w.weight), w.bias ? this.param(w.bias) : null); // [..., out]
   }
+  matmul(a: Tensor, b: Tensor): Tensor {
+    return matmul(a, b);
+  }
   add(a: Tensor, b: Tensor | number): Tensor {
     return add(a, b);
   }
+  sub(a: Tensor, b: Tensor | number): Tensor {
+    return sub(a, b);
+  }
   mul(a: Tensor, b: Tensor | number): Tensor {
     return mul(a, b);
+  }
+  div(a: Tensor, b: Tensor | number): Tensor {
+    return div(a, b);
+  }
+  exp(x: Tensor): Tensor {
+    return exp(x);
+  }
+  sqrt(x: Tensor): Tensor {
+    return sqrt(x);
+  }
+  logSigmoid(x: Tensor): Tensor {
+    return logSigmoid(x);
   }
   rmsNorm(x: Tensor, weight: string | null, eps: number, options: { unitOffset?: boolean } = {}): Tensor {
     return rmsNorm(x, weight ? this.param(weight) : null, eps, options);
@@ -66,6 +90,15 @@ export class EagerOps implements Ops<Tensor> {
   }
   softmax(x: Tensor, axis = -1): Tensor {
     return softmax(x, axis);
+  }
+  logSoftmax(x: Tensor, axis = -1): Tensor {
+    return logSoftmax(x, axis);
+  }
+  reduceSum(x: Tensor, axes: readonly number[], keepDims = false): Tensor {
+    return reduceAxes(x, axes, keepDims, "sum");
+  }
+  reduceMean(x: Tensor, axes: readonly number[], keepDims = false): Tensor {
+    return reduceAxes(x, axes, keepDims, "mean");
   }
   attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, o: AttentionOptions): Tensor {
     const [B, Tq, C] = q.shape;

@@ -75,11 +75,29 @@ export class GraphOps implements Ops<Value> {
     if (!weight) this.linears.set(w.weight, (weight = this.params.linearWeight(this.g, w.weight, () => this.param(w.weight))));
     return linear(this.g, x, weight, w.bias ? this.param(w.bias) : null); // [..., out]
   }
+  matmul(a: Value, b: Value): Value {
+    return this.g.op("MatMul", [a, b]); // [..., M, N]
+  }
   add(a: Value, b: Value | number): Value {
-    return this.g.op("Add", [a, typeof b === "number" ? this.constant(b) : b]);
+    return this.binary("Add", a, b);
+  }
+  sub(a: Value, b: Value | number): Value {
+    return this.binary("Sub", a, b);
   }
   mul(a: Value, b: Value | number): Value {
-    return this.g.op("Mul", [a, typeof b === "number" ? this.constant(b) : b]);
+    return this.binary("Mul", a, b);
+  }
+  div(a: Value, b: Value | number): Value {
+    return this.binary("Div", a, b);
+  }
+  exp(x: Value): Value {
+    return this.g.op("Exp", [x]);
+  }
+  sqrt(x: Value): Value {
+    return this.g.op("Sqrt", [x]);
+  }
+  logSigmoid(x: Value): Value {
+    return this.g.op("Neg", [this.g.op("Softplus", [this.g.op("Neg", [x])])]); // -softplus(-x)
   }
   rmsNorm(x: Value, weight: string | null, eps: number, options: { unitOffset?: boolean } = {}): Value {
     return rmsNorm(this.g, x, weight ? this.param(weight) : null, eps, options);
@@ -92,6 +110,15 @@ export class GraphOps implements Ops<Value> {
   }
   softmax(x: Value, axis = -1): Value {
     return softmax(this.g, x, axis);
+  }
+  logSoftmax(x: Value, axis = -1): Value {
+    return this.g.op("LogSoftmax", [x], { axis });
+  }
+  reduceSum(x: Value, axes: readonly number[], keepDims = false): Value {
+    return this.g.op("ReduceSum", [x, this.g.constant([...axes], "int64", "axes")], { keepdims: keepDims ? 1 : 0 });
+  }
+  reduceMean(x: Value, axes: readonly number[], keepDims = false): Value {
+    return this.g.op("ReduceMean", [x, this.g.constant([...axes], "int64", "axes")], { keepdims: keepDims ? 1 : 0 });
   }
   attention(q: Value, k: Value, v: Value, mask: Value | null, options: AttentionOptions): Value {
     return attention(this.g, q, k, v, mask, options); // [B, Tq, H*D]
@@ -117,6 +144,9 @@ export class GraphOps implements Ops<Value> {
   slice(x: Value, axis: number, start: number, end: number): Value {
     const c = (n: number) => this.g.constant([n], "int64", "slice");
     return this.g.op("Slice", [x, c(start), c(end), c(axis)]);
+  }
+  private binary(op: "Add" | "Sub" | "Mul" | "Div", a: Value, b: Value | number): Value {
+    return this.g.op(op, [a, typeof b === "number" ? this.constant(b) : b]);
   }
   gather(table: Value, ids: Value): Value {
     if (ids.dtype && ids.dtype !== "int64" && ids.dtype !== "int32") throw new ArgumentError(`gather: ids must be int32 or int64, got ${ids.dtype}`);

@@ -41,9 +41,17 @@ export interface Ops<T> {
   constant(value: number | Tensor): T;
   /** y = x W^T + b: x [..., in] -> [..., out] */
   linear(x: T, w: LinearParams): T;
+  /** a [..., M, K] @ b [..., K, N] -> [..., M, N], leading axes broadcast (NumPy matmul). */
+  matmul(a: T, b: T): T;
   /** Elementwise with NumPy broadcasting; a number is a scalar. */
   add(a: T, b: T | number): T;
+  sub(a: T, b: T | number): T;
   mul(a: T, b: T | number): T;
+  div(a: T, b: T | number): T;
+  exp(x: T): T;
+  sqrt(x: T): T;
+  /** log(sigmoid(x)) = -softplus(-x), stable for any x. */
+  logSigmoid(x: T): T;
   /** x [..., D] * rsqrt(mean(x^2) + eps) * (1 + w) (unitOffset, default) or * w; weight null = 1. */
   rmsNorm(x: T, weight: string | null, eps: number, options?: { unitOffset?: boolean }): T;
   /** (x - mean) / sqrt(var + eps) * w + b over the last axis; null weight/bias = 1/0. */
@@ -51,6 +59,11 @@ export interface Ops<T> {
   /** 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
   geluTanh(x: T): T;
   softmax(x: T, axis?: number): T;
+  /** x - logsumexp(x) along `axis` (max-subtracted: never log(softmax)). */
+  logSoftmax(x: T, axis?: number): T;
+  /** Sum / mean over `axes` (default keepDims false). */
+  reduceSum(x: T, axes: readonly number[], keepDims?: boolean): T;
+  reduceMean(x: T, axes: readonly number[], keepDims?: boolean): T;
   /** q [B, Tq, H*D], k/v [B, Tk, Hkv*D], additive mask [B|1, 1, Tq, Tk] | null -> [B, Tq, H*D] */
   attention(q: T, k: T, v: T, mask: T | null, options: AttentionOptions): T;
   /** Rotate-half RoPE: x [B, T, H*D], cos/sin [B, T, D/2] -> [B, T, H*D] */

@@ -80,3 +80,11 @@ export function max(x: Tensor, axis?: number, keepdims = false): Tensor {
 export function argmax(x: Tensor, axis = -1, keepdims = false): Tensor {
   return reduce("argmax", x, axis, keepdims, foldArgmax, "int32");
 }
+
+/** Sum (or mean) over several axes: one axis at a time, highest first. */
+export function reduceAxes(x: Tensor, axes: readonly number[], keepdims: boolean, kind: "sum" | "mean"): Tensor {
+  const norm = [...new Set(axes.map((a) => (a < 0 ? a + x.rank : a)))].sort((a, b) => b - a);
+  let y = x;
+  for (const a of norm) y = kind === "sum" ? sum(y, a, true) : mean(y, a, true);
+  return keepdims ? y : y.reshape(x.shape.filter((_, i) => !norm.includes(i)));
+}
