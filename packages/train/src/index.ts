@@ -1,5 +1,6 @@
 /**
- * @paligemma-ts/train — training a tiny PaliGemma from scratch. So far: the synthetic world it learns.
+ * @paligemma-ts/train — training a tiny PaliGemma from scratch: the synthetic world it learns, the
+ * model's shape and initial weights, its loss (the inference blocks chained), checkpoints.
  *
  *   world/world_config.ts     image size, patch, object sizes, grid, noise, font scale (+ why)
  *   world/random_choice.ts    randInt / pick / pickWeighted over a seeded generator
@@ -16,6 +17,10 @@
  *   world/world_tokenizer.ts  a word-level tokenizer.model laid out like Gemma's
  *   world/metrics.ts          exact match, detection recall at IoU 0.5, per-task accuracy
  *   world/batch.ts            examples -> pixel_values, ids, prefix / suffix lengths
+ *   model/tiny_paligemma.ts   the tiny PaliGemma's config.json, initial weights, decay policy
+ *   model/paligemma_loss.ts   the prefix-LM objective against Ops (eager, graph, training graph)
+ *   model/training_inputs.ts  a world batch -> the fixed-size tensors of a training step
+ *   model/checkpoint_io.ts    a Hugging Face checkpoint folder, written atomically
  */
 export { type WorldConfig, worldConfig, validateWorldConfig, numImageTokens } from "./world/world_config.ts";
 export { randInt, pick, pickWeighted } from "./world/random_choice.ts";
@@ -59,3 +64,7 @@ export {
 } from "./world/world_tokenizer.ts";
 export { exactMatch, boxIou, detectionRecall, scoreExample, TaskAccuracy, type DetectionScore, type TaskResult } from "./world/metrics.ts";
 export { type TrainingBatch, type BatchExample, makeBatch, cachedTokenizer } from "./world/batch.ts";
+export { type TinySizes, TINY_SIZES, tinyConfigJson, tinyConfig, initialWeights, decays } from "./model/tiny_paligemma.ts";
+export { type LossInputs, type LossOutputs, paligemmaLoss } from "./model/paligemma_loss.ts";
+export { type StepShape, lossInputs } from "./model/training_inputs.ts";
+export { type CheckpointFiles, saveCheckpoint } from "./model/checkpoint_io.ts";
