@@ -68,3 +68,6 @@ export { type TinySizes, TINY_SIZES, tinyConfigJson, tinyConfig, initialWeights,
 export { type LossInputs, type LossOutputs, paligemmaLoss } from "./model/paligemma_loss.ts";
 export { type StepShape, lossInputs } from "./model/training_inputs.ts";
 export { type CheckpointFiles, saveCheckpoint } from "./model/checkpoint_io.ts";
+export { type EvalOptions, type EvalRecord, type EvalResult, evalExamples, evaluate } from "./eval/evaluate.ts";
+export { l2Normalize, similarity, clipLossOps, siglipLossOps } from "./contrastive/contrastive_losses.ts";
+export { type DualEncoderConfig, TEXT_PREFIX, HEAD_NAMES, dualEncoderExtraSpecs, imageEmbeddings, textEmbeddings } from "./contrastive/dual_encoder.ts";
