@@ -71,3 +71,5 @@ export { type CheckpointFiles, saveCheckpoint } from "./model/checkpoint_io.ts";
 export { type EvalOptions, type EvalRecord, type EvalResult, evalExamples, evaluate } from "./eval/evaluate.ts";
 export { l2Normalize, similarity, clipLossOps, siglipLossOps } from "./contrastive/contrastive_losses.ts";
 export { type DualEncoderConfig, TEXT_PREFIX, HEAD_NAMES, dualEncoderExtraSpecs, imageEmbeddings, textEmbeddings } from "./contrastive/dual_encoder.ts";
+export { type Schedule, checkSchedule, learningRate } from "./trainer/schedule.ts";
+export { type LogRow, logCsv, lossCurveImage, writeLossCurve, writeAtomic } from "./trainer/loss_curve.ts";

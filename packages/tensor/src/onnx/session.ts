@@ -95,23 +95,33 @@ export class OnnxSession {
     return this.session.outputNames;
   }
 
-  /** Run on Tensors; returns every output (or only `fetch`) as Tensors. */
-  async run(feeds: Record<string, Tensor>, fetch?: readonly string[]): Promise<Record<string, Tensor>> {
+  /**
+   * Run on Tensors; returns every output (or only `fetch`) as Tensors. `into` names outputs to write
+   * into preallocated Tensors instead of fresh buffers (they must have the output's dtype and shape;
+   * the returned Tensors then share their storage): a training step's new weights land in the
+   * buffers the next step reads, with no per-step allocation.
+   */
+  async run(feeds: Record<string, Tensor>, fetch?: readonly string[], into?: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const name of this.session.inputNames) {
       const t = feeds[name];
       if (!t) throw new ArgumentError(`graph ${this.graphName}: missing input "${name}" (inputs: ${this.session.inputNames.join(", ")})`);
       ortFeeds[name] = toOrtTensor(t, `${this.graphName}.${name}`);
     }
+    let fetches: string[] | Record<string, ort.Tensor | null> | undefined = fetch ? [...fetch] : undefined;
+    if (into) {
+      const names = fetch ?? this.session.outputNames;
+      fetches = Object.fromEntries(names.map((n) => [n, into[n] ? toOrtTensor(into[n], `${this.graphName}.${n}`) : null]));
+    }
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
-      results = fetch ? await this.session.run(ortFeeds, fetch as string[]) : await this.session.run(ortFeeds);
+      results = fetches ? await this.session.run(ortFeeds, fetches as never) : await this.session.run(ortFeeds);
     } catch (e) {
       const shapes = Object.entries(feeds).map(([k, v]) => `${k}: ${v.dtype}[${v.shape.join(", ")}]`).join(", ");
       throw new OnnxRuntimeError(`graph ${this.graphName}: run failed with ${shapes}: ${(e as Error).message}`, e);
     }
     const out: Record<string, Tensor> = {};
-    for (const [name, value] of Object.entries(results)) out[name] = fromOrtTensor(value as ort.Tensor, `${this.graphName}.${name}`);
+    for (const [name, value] of Object.entries(results)) out[name] = into?.[name] ?? fromOrtTensor(value as ort.Tensor, `${this.graphName}.${name}`);
     return out;
   }
 
