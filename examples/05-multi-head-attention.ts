@@ -37,7 +37,7 @@ const scores = mul(matmul(qh, kh.transpose(-2, -1)), Tensor.from([1 / Math.sqrt(
 show("3. scores = q k^T / sqrt(D)", scores);
 // 4. Mask and softmax over the keys.
 const probs = softmax(add(scores, mask)); // [B, H, T, T]
-show("4. softmax(scores + mask)", probs, `  row sums ${sum(probs, -1).toArray().every((s) => Math.abs(s - 1) < 1e-6) ? "all 1" : "NOT 1"}`);
+show("4. softmax(scores + mask)", probs, `  max |row sum - 1| ${maxAbsDiff(sum(probs, -1), Tensor.full([B, H, T], 1)).toExponential(1)}`);
 // 5. Mix: each query's output is a probability-weighted average of the values.
 const mixed = matmul(probs, vh); // [B, H, T, D]
 show("5. mix = probs v", mixed);
