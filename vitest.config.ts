@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// One vitest project per package (vitest 3.2 `test.projects`); `pnpm test` runs them all.
+// One vitest project per package (vitest 3.2 `test.projects`), plus examples/ (the lessons' doc check); `pnpm test` runs them all.
 export default defineConfig({
   test: {
-    projects: ["packages/*"],
+    projects: ["packages/*", "examples"],
   },
 });

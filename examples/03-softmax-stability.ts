@@ -4,7 +4,7 @@
  *
  * Run: pnpm example 3        Lesson: docs/03-softmax-stability.md
  */
-import { Tensor, logSoftmax, logsumexp, onnxBackend, softmax } from "@paligemma-ts/tensor";
+import { Tensor, logSoftmax, logsumexp, runOps, softmax } from "@paligemma-ts/tensor";
 import { crossEntropy } from "@paligemma-ts/core";
 
 const fmt = (xs: ArrayLike<number>) => `[${Array.from(xs, (v) => (Number.isFinite(v) ? v.toFixed(4) : String(v))).join(", ")}]`;
@@ -45,5 +45,5 @@ console.log(`cross-entropy per row from logits (logsumexp - x[target]): ${fmt(fr
 console.log(`mean cross-entropy: ${crossEntropy(logits, targets).toFixed(4)}`);
 
 // 5. The ONNX Softmax kernel is max-shifted too.
-const onnx = await onnxBackend.softmax(Tensor.from([...big, ...small], [2, 3]));
+const onnx = await runOps("onnx", (ops, v) => ops.softmax(v.x), { x: Tensor.from([...big, ...small], [2, 3]) }); // one ONNX Softmax node
 console.log(`onnx Softmax rows: ${fmt(onnx.data.subarray(0, 3) as Float32Array)} ${fmt(onnx.data.subarray(3) as Float32Array)}`);

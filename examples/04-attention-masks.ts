@@ -4,7 +4,7 @@
  *
  * Run: pnpm example 4        Lesson: docs/04-attention-masks.md
  */
-import { type Tensor, maxAbsDiff, onnxBackend, randNormal, scaledDotProductAttention, seededRng } from "@paligemma-ts/tensor";
+import { type Tensor, maxAbsDiff, randNormal, runOps, scaledDotProductAttention, seededRng } from "@paligemma-ts/tensor";
 import { attentionMask, bidirectionalMask, causalMask, prefixLmMask } from "@paligemma-ts/core";
 import { heatmap, panels, savePng } from "@paligemma-ts/examples/plot";
 
@@ -50,10 +50,15 @@ const out = scaledDotProductAttention(q, k, v, causalPadded); // query slots 0-1
 const zeros = maxAbsDiff(out.slice(2, 0, pad), new Float32Array(2 * pad * 4)) === 0;
 console.log(`causal + ${pad} left pads: query slots 0-${pad - 1} see no key at all -> output ${zeros ? "all zeros (not NaN)" : "NOT zero"}`);
 
-// 3. The ONNX Attention kernel applies the same additive masks.
+// 3. The ONNX Attention kernel applies the same additive masks. `ops.attention` takes the layout a
+//    projection produces, [B, T, heads * D], so the heads are merged back first.
+const merge = (t: Tensor) => t.permute([0, 2, 1, 3]).reshape([1, T, 2 * 4]); // [B, H, T, D] -> [B, T, H*D]
 let worst = 0;
-for (const m of [...masks.map(([, m]) => m), causalPadded]) worst = Math.max(worst, maxAbsDiff(await onnxBackend.attention(q, k, v, m), scaledDotProductAttention(q, k, v, m)));
-console.log(`onnx Attention vs reference, all 5 masks: max |diff| < 1e-5: ${worst < 1e-5}`);
+for (const m of [...masks.map(([, m]) => m), causalPadded]) {
+  const onnx = await runOps("onnx", (ops, x) => ops.attention(x.q, x.k, x.v, x.mask, { numHeads: 2, numKvHeads: 2 }), { q: merge(q), k: merge(k), v: merge(v), mask: m });
+  worst = Math.max(worst, maxAbsDiff(onnx, merge(scaledDotProductAttention(q, k, v, m))));
+}
+console.log(`onnx Attention vs reference, all 5 masks: max |diff| ${worst.toExponential(1)}`);
 
 // 4. The picture: blue = attended, grey = blocked.
 const img = await panels(masks.map(([title, m]) => ({ title, image: heatmap(m.toFloat32(), T, T, { colormap: "mask", cell: 22 }) })));

@@ -5,15 +5,18 @@
  *
  * Run: pnpm example 7        Lesson: docs/07-rotary-embedding.md
  */
-import { Graph, type Tensor, maxAbsDiff, randNormal, runGraph, seededRng } from "@paligemma-ts/tensor";
-import { applyRotary, rotaryInvFreq, rotaryTables } from "@paligemma-ts/core";
+import { type Tensor, maxAbsDiff, randNormal, rotaryEmbedding, runOps, seededRng } from "@paligemma-ts/tensor";
+import { rotaryInvFreq, rotaryTables } from "@paligemma-ts/core";
 import { heatmap, lineChart, panels, savePng } from "@paligemma-ts/examples/plot";
 
 const D = 256; // Gemma's head_dim
 const theta = 10000;
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i], 0);
-/** rope of a single vector x [D] placed at position p. */
-const ropeAt = (x: Tensor, p: number): Float32Array => applyRotary(x.reshape([1, 1, 1, D]), rotaryTables([p], D, theta)).toFloat32();
+/** rope of a single vector x [D] (one token, one head) placed at position p. */
+const ropeAt = (x: Tensor, p: number): Float32Array => {
+  const { cos, sin } = rotaryTables([p], D, theta); // half tables [1, 1, D/2]
+  return rotaryEmbedding(x.reshape([1, 1, D]), cos, sin, 1).toFloat32(); // [B, T, H*D] with B = T = H = 1
+};
 
 // 1. Frequencies: pair i (features i and i + D/2) turns by inv_freq[i] radians per position.
 const inv = rotaryInvFreq(D, theta);
@@ -39,7 +42,7 @@ const ks = Array.from({ length: P }, (_, n) => ropeAt(k, n));
 for (let m = 0; m < P; m++) for (let n = 0; n < P; n++) S[m * P + n] = dot(qs[m], ks[n]);
 let spread = 0; // how far S strays from being constant along each diagonal (a Toeplitz matrix)
 for (let m = 1; m < P; m++) for (let n = 1; n < P; n++) spread = Math.max(spread, Math.abs(S[m * P + n] - S[(m - 1) * P + n - 1]));
-console.log(`S[m, n] for m, n < ${P} is constant along diagonals: max step ${spread < 1e-3 ? "< 1e-3" : spread}`);
+console.log(`S[m, n] for m, n < ${P} is constant along diagonals: max step ${spread.toExponential(1)}`);
 
 // 4. Long context: the same vector at growing distance. The score of q with itself decays (with ripples).
 const dist = Array.from({ length: 257 }, (_, i) => i * 8);
@@ -48,21 +51,19 @@ console.log(`rope(q, d) . rope(q, 0) / |q|^2 at d = 0, 8, 64, 512, 2048: ${[0, 1
 const slow = Array.from(inv).filter((f) => (2 * Math.PI) / f > 8192).length;
 console.log(`pairs whose angle turns less than one full circle within 8192 positions (Gemma's max_position_embeddings): ${slow} of ${D / 2}`);
 
-// 5. The ONNX kernel: opset 23 RotaryEmbedding (rotate-half layout: interleaved = 0).
-const x = randNormal([1, 2, 5, D], rng); // [B, H, T, D]
-const tables = rotaryTables([[1, 2, 3, 4, 5]], D, theta); // PaliGemma positions start at 1
-const g = new Graph("rope");
-const yOut = g.op("RotaryEmbedding", [g.input("x", "float32", ["B", "H", "T", D]), g.input("cos", "float32", ["B", "T", D / 2]), g.input("sin", "float32", ["B", "T", D / 2])], { interleaved: 0 });
-g.output(yOut, "y");
-const { y } = await runGraph(g, { x, cos: tables.cos.slice(2, 0, D / 2), sin: tables.sin.slice(2, 0, D / 2) });
-console.log(`onnx RotaryEmbedding vs reference applyRotary [${y.shape}]: max |diff| < 1e-5: ${maxAbsDiff(y, applyRotary(x, tables)) < 1e-5}`);
+// 5. The ONNX kernel: `ops.rope` adds one opset 23 RotaryEmbedding node (rotate-half pairing:
+//    interleaved = 0, num_heads = 2), on the layout straight out of a projection.
+const x = randNormal([1, 5, 2 * D], rng); // [B, T, H*D], 2 heads
+const { cos, sin } = rotaryTables([[1, 2, 3, 4, 5]], D, theta); // [1, 5, D/2]; PaliGemma positions start at 1
+const y = await runOps("onnx", (ops, v) => ops.rope(v.x, v.cos, v.sin, 2), { x, cos, sin });
+console.log(`onnx RotaryEmbedding vs reference rotaryEmbedding [${y.shape}]: max |diff| ${maxAbsDiff(y, rotaryEmbedding(x, cos, sin, 2)).toExponential(1)}`);
 
 // The pictures: the Toeplitz score matrix and the decay with distance.
 const toeplitz = heatmap(S, P, P, { colormap: "diverging", cell: 8 });
 const decay = await lineChart([{ label: "rope(q, d) . rope(q, 0) / |q|^2", x: dist, values: self }], { width: 420, height: 240 });
 const angles = new Float32Array(64 * 64); // cos(angle) for positions 0..63 (rows) x the first 64 pairs (columns)
-const t64 = rotaryTables([...Array(64).keys()], D, theta).cos.toFloat32();
-for (let p = 0; p < 64; p++) for (let i = 0; i < 64; i++) angles[p * 64 + i] = t64[p * D + i];
+const t64 = rotaryTables([...Array(64).keys()], D, theta).cos.toFloat32(); // [1, 64, D/2]
+for (let p = 0; p < 64; p++) for (let i = 0; i < 64; i++) angles[p * 64 + i] = t64[p * (D / 2) + i];
 const png = await panels([
   { title: "cos(p * inv_freq[i]), p < 64, i < 64", image: heatmap(angles, 64, 64, { colormap: "diverging", cell: 4 }) },
   { title: "q.k by positions m, n (Toeplitz)", image: toeplitz },

@@ -1,12 +1,12 @@
 /**
  * 08-normalization.ts — batch norm vs layer norm vs RMSNorm on the same activations: which axis
  * the statistics run over, what each guarantees, why transformers use per-token norms, and Gemma's
- * (1 + w) scale. Reference kernels checked against the ONNX LayerNormalization/RMSNormalization.
+ * (1 + w) scale. Reference kernels checked against the ONNX LayerNormalization/RMSNormalization
+ * (through `runOps`).
  *
  * Run: pnpm example 8        Lesson: docs/08-normalization.md
  */
-import { Tensor, maxAbsDiff, onnxBackend, randNormal, rmsNorm as rmsNormKernel, seededRng } from "@paligemma-ts/tensor";
-import { layerNorm, rmsNorm } from "@paligemma-ts/core";
+import { Tensor, layerNorm, maxAbsDiff, randNormal, rmsNorm, runOps, seededRng } from "@paligemma-ts/tensor";
 
 const [N, D] = [4, 6]; // 4 tokens (rows) of 6 features
 const rng = seededRng(8);
@@ -34,7 +34,7 @@ function batchNorm(t: Tensor, eps = 1e-5): Tensor {
 }
 
 const bn = batchNorm(x);
-const ln = layerNorm(x, { weight: null, bias: null }, 1e-6);
+const ln = layerNorm(x, null, null, 1e-6); // no learned scale/shift
 const rms = rmsNorm(x, Tensor.zeros([D]), 1e-6); // Gemma: weight 0 means scale 1 + 0 = 1
 console.log(`x [${x.shape}]: token 0 mean ${fmt(rowStats(x, 0).mean)}, std ${fmt(rowStats(x, 0).std)}, rms ${fmt(rowStats(x, 0).rms)}`);
 for (const [name, y] of [["batch norm", bn], ["layer norm", ln], ["RMSNorm", rms]] as const) {
@@ -46,22 +46,25 @@ for (const [name, y] of [["batch norm", bn], ["layer norm", ln], ["RMSNorm", rms
 const x2 = x.clone();
 (x2.data as Float32Array)[3 * D] += 10;
 const moved = (f: (t: Tensor) => Tensor) => maxAbsDiff(f(x).slice(0, 0, 1), f(x2).slice(0, 0, 1)) > 0;
-console.log(`changing token 3 changes token 0's output: batch norm ${moved(batchNorm)}, layer norm ${moved((t) => layerNorm(t, { weight: null, bias: null }, 1e-6))}, RMSNorm ${moved((t) => rmsNorm(t, Tensor.zeros([D]), 1e-6))}`);
+console.log(`changing token 3 changes token 0's output: batch norm ${moved(batchNorm)}, layer norm ${moved((t) => layerNorm(t, null, null, 1e-6))}, RMSNorm ${moved((t) => rmsNorm(t, Tensor.zeros([D]), 1e-6))}`);
 // A per-token norm gives the same answer for a token alone (decode step) as inside a batch (prefill).
 console.log(`RMSNorm of token 2 alone equals its row in the batch: ${maxAbsDiff(rmsNorm(x.slice(0, 2, 3), Tensor.zeros([D]), 1e-6), rms.slice(0, 2, 3)) === 0}`);
 // RMSNorm is invariant to rescaling a token; layer norm also to shifting it.
 const shifted = x.slice(0, 0, 1).toArray().map((v) => 3 * v + 5);
-console.log(`3x + 5: layer norm unchanged ${maxAbsDiff(layerNorm(Tensor.from(shifted, [1, D]), { weight: null, bias: null }, 1e-6), ln.slice(0, 0, 1)) < 1e-5}, RMSNorm unchanged ${maxAbsDiff(rmsNorm(Tensor.from(shifted, [1, D]), Tensor.zeros([D]), 1e-6), rms.slice(0, 0, 1)) < 1e-5}`);
+const dLnShift = maxAbsDiff(layerNorm(Tensor.from(shifted, [1, D]), null, null, 1e-6), ln.slice(0, 0, 1));
+const dRmsShift = maxAbsDiff(rmsNorm(Tensor.from(shifted, [1, D]), Tensor.zeros([D]), 1e-6), rms.slice(0, 0, 1));
+console.log(`3x + 5 vs x, token 0: layer norm output moves by max |diff| ${dLnShift.toExponential(1)}, RMSNorm by ${dRmsShift.toFixed(2)}`);
 const scaled = x.slice(0, 0, 1).toArray().map((v) => 3 * v);
-console.log(`3x: RMSNorm unchanged ${maxAbsDiff(rmsNorm(Tensor.from(scaled, [1, D]), Tensor.zeros([D]), 1e-6), rms.slice(0, 0, 1)) < 1e-5}`);
+console.log(`3x vs x, token 0: RMSNorm output moves by max |diff| ${maxAbsDiff(rmsNorm(Tensor.from(scaled, [1, D]), Tensor.zeros([D]), 1e-6), rms.slice(0, 0, 1)).toExponential(1)}`);
 
 // Gemma's (1 + w): a checkpoint stores w around 0. Read it as a plain scale and activations collapse.
 const w = Tensor.from([0.1, -0.05, 0.02, 0.0, -0.1, 0.05]); // typical small stored weights
 const gemma = rmsNorm(x, w, 1e-6); // x / rms * (1 + w)
-const llamaStyle = rmsNormKernel(x, w, 1e-6, { unitOffset: false }); // x / rms * w
+const llamaStyle = rmsNorm(x, w, 1e-6, { unitOffset: false }); // x / rms * w
 console.log(`stored w = [${w.toArray().map((v) => v.toFixed(2))}]: token 0 rms with (1 + w) ${fmt(rowStats(gemma, 0).rms)}, read as plain w ${fmt(rowStats(llamaStyle, 0).rms)}`);
 
-// The ONNX kernels (LayerNormalization, RMSNormalization with an Add for 1 + w).
-const onnxLn = await onnxBackend.layerNorm(x, null, null, 1e-6);
-const onnxRms = await onnxBackend.rmsNorm(x, w, 1e-6);
-console.log(`onnx vs reference: layer norm max |diff| < 1e-5: ${maxAbsDiff(onnxLn, ln) < 1e-5}, RMSNorm (1 + w) max |diff| < 1e-5: ${maxAbsDiff(onnxRms, gemma) < 1e-5}`);
+// The ONNX kernels (LayerNormalization, RMSNormalization with an Add for 1 + w). In Ops a norm takes
+// its weight by NAME ("w" here), as the model layers do with checkpoint names.
+const onnxLn = await runOps("onnx", (ops, v) => ops.layerNorm(v.x, null, null, 1e-6), { x });
+const onnxRms = await runOps("onnx", (ops, v) => ops.rmsNorm(v.x, "w", 1e-6), { x }, { w });
+console.log(`onnx vs reference: layer norm max |diff| ${maxAbsDiff(onnxLn, ln).toExponential(1)}, RMSNorm (1 + w) max |diff| ${maxAbsDiff(onnxRms, gemma).toExponential(1)}`);

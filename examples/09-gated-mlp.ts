@@ -1,12 +1,12 @@
 /**
  * 09-gated-mlp.ts — Gemma's feed-forward block: y = down(gelu_tanh(gate(x)) * up(x)). The tanh
- * GELU against the exact one, the shapes through the block, where the parameters go, and the same
- * block built as one ONNX graph (weights as initializers) checked against core's `gatedMlp`.
+ * GELU against the exact one, the shapes through the block, where the parameters go, and core's
+ * `gatedMlp` (written once against Ops) run on the reference kernels and built as one ONNX graph.
  *
  * Run: pnpm example 9        Lesson: docs/09-gated-mlp.md
  */
-import { Graph, geluTanh, geluTanhScalar, maxAbsDiff, onnxOps, randNormal, runGraph, seededRng } from "@paligemma-ts/tensor";
-import { gatedMlp, linear } from "@paligemma-ts/core";
+import { EagerOps, type Tensor, TensorParams, blockGraph, geluTanh, geluTanhScalar, linear, maxAbsDiff, randNormal, runGraph, seededRng } from "@paligemma-ts/tensor";
+import { gatedMlp } from "@paligemma-ts/core";
 import { lineChart, savePng } from "@paligemma-ts/examples/plot";
 
 /** erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), for the exact GELU x * Phi(x). */
@@ -30,14 +30,14 @@ console.log(`max |gelu_tanh - gelu_erf| on [-6, 6]: ${worst.toExponential(1)}`);
 const [T, hidden, I] = [5, 16, 64];
 const rng = seededRng(9);
 const x = randNormal([1, T, hidden], rng);
-const w = {
-  gate: { weight: randNormal([I, hidden], rng, 0.25) },
-  up: { weight: randNormal([I, hidden], rng, 0.25) },
-  down: { weight: randNormal([hidden, I], rng, 0.125) },
+const weights: Record<string, Tensor> = {
+  "gate_proj.weight": randNormal([I, hidden], rng, 0.25), // [I, hidden]
+  "up_proj.weight": randNormal([I, hidden], rng, 0.25),
+  "down_proj.weight": randNormal([hidden, I], rng, 0.125), // [hidden, I]
 };
-const gate = geluTanh(linear(x, w.gate)); // [1, T, I]
-const up = linear(x, w.up); // [1, T, I]
-console.log(`x [${x.shape}] -> gelu(gate(x)) [${gate.shape}] * up(x) [${up.shape}] -> down [${linear(up, w.down).shape}]`);
+const gate = geluTanh(linear(x, weights["gate_proj.weight"])); // [1, T, I]
+const up = linear(x, weights["up_proj.weight"]); // [1, T, I]
+console.log(`x [${x.shape}] -> gelu(gate(x)) [${gate.shape}] * up(x) [${up.shape}] -> down [${linear(up, weights["down_proj.weight"]).shape}]`);
 const closed = gate.toArray().filter((g) => Math.abs(g) < 0.05).length;
 console.log(`gate values with |gelu(gate(x))| < 0.05 (feature switched off for that token): ${closed} of ${gate.size}`);
 
@@ -48,17 +48,14 @@ const attnParams = 2 * h * H * hd + 2 * h * Hkv * hd;
 console.log(`Gemma 2B layer: gated MLP ${mlpParams.toLocaleString("en-US")} params (3 x ${h} x ${inter}), attention ${attnParams.toLocaleString("en-US")}: MLP is ${((100 * mlpParams) / (mlpParams + attnParams)).toFixed(1)}%`);
 console.log(`a plain 2-matrix MLP with the same parameter count would have intermediate ${(mlpParams / (2 * h)).toLocaleString("en-US")}`);
 
-// 4. The same block as one ONNX graph: MatMul/Gelu/Mul nodes, weights stored as initializers.
-const g = new Graph("gated_mlp");
-const xIn = g.input("x", "float32", ["B", "T", hidden]);
-const gw = g.initializer("gate_proj.weight", w.gate.weight);
-const uw = g.initializer("up_proj.weight", w.up.weight);
-const dw = g.initializer("down_proj.weight", w.down.weight);
-const hOut = g.op("Mul", [onnxOps.geluTanh(g, onnxOps.linear(g, xIn, gw)), onnxOps.linear(g, xIn, uw)]); // [B, T, I]
-g.output(onnxOps.linear(g, hOut, dw), "y"); // [B, T, hidden]
-const { y } = await runGraph(g, { x });
-const ref = gatedMlp(x, w);
-console.log(`onnx graph (${g.nodeCount} nodes) vs core gatedMlp [${ref.shape}]: max |diff| < 1e-5: ${maxAbsDiff(y, ref) < 1e-5}`);
+// 4. core's gatedMlp names its weights; EagerOps runs it on the reference kernels, and blockGraph
+//    calls the SAME function with graph ops: MatMul/Gelu/Mul nodes, weights stored as initializers.
+const names = { gate: { weight: "gate_proj.weight" }, up: { weight: "up_proj.weight" }, down: { weight: "down_proj.weight" } };
+const params = new TensorParams(weights);
+const ref = gatedMlp(new EagerOps(params.get), x, names); // [1, T, hidden]
+const { graph } = blockGraph({ name: "gated_mlp", inputs: { x: { dtype: "float32", dims: ["B", "T", hidden] } }, forward: (ops, v) => ({ y: gatedMlp(ops, v.x, names) }) }, params);
+const { y } = await runGraph(graph, { x });
+console.log(`onnx graph (${graph.nodeCount} nodes) vs core gatedMlp [${ref.shape}]: max |diff| ${maxAbsDiff(y, ref).toExponential(1)}`);
 
 // The picture: ReLU vs GELU.
 const xs = Array.from({ length: 121 }, (_, i) => -4 + i / 15);

@@ -1,48 +1,51 @@
 /**
  * 12-weight-tying.ts — Gemma's LM head is its embedding table transposed: logits = h E^T. Shown on
- * the tiny PaliGemma checkpoint (no lm_head tensor is stored; the model's logits equal a hand-written
- * h E^T exactly), then what tying saves at the real 257216 x 2048 shape.
+ * the tiny PaliGemma checkpoint (no lm_head tensor is stored; the logits of GemmaModel on the
+ * reference kernels equal a hand-written h E^T exactly), then what tying saves at the real
+ * 257216 x 2048 shape.
  *
  * Run: pnpm example 12       Lesson: docs/12-weight-tying.md
  */
-import { Checkpoint, Tensor, matmul, maxAbsDiff } from "@paligemma-ts/tensor";
-import { attentionMask, embedding } from "@paligemma-ts/core";
-import { gemmaForward } from "@paligemma-ts/gemma";
-import { loadPaliGemmaConfig, loadPaliGemmaWeights, paliGemmaConfig, paliGemmaWeightSpecs } from "@paligemma-ts/paligemma";
+import { ReferenceKernels, Tensor, TensorParams, embedding, matmul, maxAbsDiff } from "@paligemma-ts/tensor";
+import { attentionMask } from "@paligemma-ts/core";
+import { GemmaModel } from "@paligemma-ts/gemma";
+import { PaliGemma, paliGemmaConfig, paliGemmaWeightSpecs } from "@paligemma-ts/paligemma";
 
 const DIR = "fixtures/paligemma-tiny";
 
-// 1. The checkpoint stores ONE [V, H] table and no lm_head.
-const ckpt = Checkpoint.open(DIR);
+// 1. The checkpoint stores ONE [V, H] table and no lm_head (PaliGemma.open reads the headers only).
+const opened = await PaliGemma.open(DIR);
+const ckpt = opened.checkpoint;
 const names = ckpt.names();
-const E_NAME = "language_model.model.embed_tokens.weight";
+const E_NAME = `${opened.layout.text}embed_tokens.weight`; // "language_model.model.embed_tokens.weight"
 console.log(`${DIR}: ${names.length} tensors; ${E_NAME} [${ckpt.info(E_NAME).shape}]`);
 console.log(`tensors named like "lm_head": ${names.filter((n) => n.includes("lm_head")).length}`);
-ckpt.close();
 
-const config = loadPaliGemmaConfig(DIR);
-const weights = loadPaliGemmaWeights(DIR, config);
-const c = config.text_config;
-const E = weights.text.embed_tokens; // [V, H]
+const c = opened.config.text_config;
+const E = ckpt.read(E_NAME).to("float32"); // [V, H]
 const [V, H] = E.shape;
 
 // 2. Input side: an embedding lookup is a row gather, i.e. one-hot(ids) @ E.
 const ids = [2, 1570, 1434, 1784, 5, 9]; // <bos> and a few text tokens
-const gathered = embedding(ids, E); // [1, T, H]
+const gathered = embedding([ids], E); // [1, T, H]
 const oneHot = new Float32Array(ids.length * V);
 ids.forEach((id, t) => (oneHot[t * V + id] = 1));
 const viaMatmul = matmul(new Tensor("float32", [ids.length, V], oneHot), E); // [T, V] @ [V, H] -> [T, H]
 console.log(`\nembedding(ids, E) [${gathered.shape}] equals one_hot(ids) @ E [${viaMatmul.shape}]: max |diff| ${maxAbsDiff(gathered.reshape([ids.length, H]), viaMatmul)}`);
 
-// 3. Output side: run the decoder, then multiply its final hidden states by E^T ourselves.
+// 3. Output side: run the decoder (reference kernels), catch its final-norm hidden states with the
+//    trace, then multiply them by E^T ourselves. The model's head is `linear(h, { weight: E_NAME })`.
+const model = await GemmaModel.create(new ReferenceKernels(TensorParams.fromCheckpoint(ckpt).get), c, opened.layout.text);
 const T = ids.length;
-const out = gemmaForward(weights.text, c, {
+const traces = new Map<string, Tensor>();
+const out = await model.forward({
   inputsEmbeds: gathered,
   positions: [ids.map((_, t) => t)],
   mask: attentionMask({ queryLength: T, keyLength: T }), // causal
   logits: "all",
+  trace: (name, t) => traces.set(name, t),
 });
-const h = out.hiddenStates.reshape([T, H]); // final-norm hidden states [T, H]
+const h = traces.get("text.final_norm")!.reshape([T, H]); // final-norm hidden states [T, H]
 const logits = out.logits!.reshape([T, V]); // the model's logits [T, V]
 const byHand = matmul(h, E.transpose()); // [T, H] @ [H, V] -> [T, V]
 console.log(`hidden states [${h.shape}] @ E^T [${E.transpose().shape}] = logits [${byHand.shape}]`);
@@ -54,6 +57,8 @@ const row = E.slice(0, top, top + 1).reshape([H]).toFloat32();
 const dot = last.reduce((s, v, d) => s + v * row[d], 0);
 console.log(`last position: top token ${top}, its logit ${next.get(top).toFixed(4)} = h . E[${top}] = ${dot.toFixed(4)}`);
 console.log(`(weights are random: the token is arbitrary; the identity is the point)`);
+await model.dispose();
+opened.close();
 
 // 4. What tying saves at the real shapes (parameter counts from the specs the loader checks).
 const real = (text: Record<string, unknown>) =>

@@ -14,6 +14,7 @@
 //   header     every .ts file under packages/*/src starts with a header comment (`/**` or `//`)
 //   size       no src file over 400 lines
 //   tests      test files (*.test.ts, *.spec.ts, ...) live only at packages/<pkg>/test/<name>.test.ts
+//              (and examples/test/<name>.test.ts: the lessons' doc check, a vitest project of its own)
 //   pinned     every dependency version in every package.json is exact (1.2.3, no ^ ~ ranges or tags);
 //              `workspace:*` is the only allowed workspace protocol
 //
@@ -280,14 +281,15 @@ for (const p of pkgs) {
   }
 }
 
-// tests: every test-named file in the repo must be packages/<pkg>/test/<name>.test.ts.
+// tests: every test-named file in the repo must be packages/<pkg>/test/<name>.test.ts (or examples/test/<name>.test.ts).
 const TEST_NAME = /\.(test|spec)\.(m|c)?[jt]sx?$/;
 for (const file of walk(ROOT, (n) => TEST_NAME.test(n))) {
   if (rel(file).startsWith("fixtures" + path.sep)) continue;
   const parts = rel(file).split(path.sep);
-  const ok = parts.length === 4 && parts[0] === "packages" && parts[2] === "test" && parts[3].endsWith(".test.ts") && pkgs.some((q) => q.dir === path.join(ROOT, "packages", parts[1]));
-  if (ok) counted.tests++;
-  else report("tests", file, "tests live in packages/<pkg>/test/<concept>.test.ts (vitest finds them there; nowhere else is run)");
+  const inPackage = parts.length === 4 && parts[0] === "packages" && parts[2] === "test" && parts[3].endsWith(".test.ts") && pkgs.some((q) => q.dir === path.join(ROOT, "packages", parts[1]));
+  const inExamples = parts.length === 3 && parts[0] === "examples" && parts[1] === "test" && parts[2].endsWith(".test.ts");
+  if (inPackage || inExamples) counted.tests++;
+  else report("tests", file, "tests live in packages/<pkg>/test/<concept>.test.ts or examples/test/<name>.test.ts (vitest finds them there; nowhere else is run)");
 }
 for (const p of pkgs) {
   if (!rel(p.dir).startsWith("packages" + path.sep)) continue;
@@ -300,7 +302,7 @@ const RULES = {
   layering: "layering (packages and imports point down the layers; imports are declared dependencies)",
   header: "header (every packages/*/src/**/*.ts starts with a header comment)",
   size: `size (src files at most ${MAX_LINES} lines)`,
-  tests: "tests (packages/<pkg>/test/*.test.ts)",
+  tests: "tests (packages/<pkg>/test/*.test.ts, examples/test/*.test.ts)",
   pinned: "pinned (exact dependency versions, workspace:*)",
 };
 const total = Object.values(problems).reduce((s, list) => s + list.length, 0);

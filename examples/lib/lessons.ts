@@ -11,6 +11,13 @@
  *     in the same order (other output lines may come in between). Lines are compared after
  *     trimming and collapsing runs of spaces; a line that is just "..." is a visual elision
  *     and is skipped.
+ *   - a placeholder `{<op> <number>}` (op one of <=, <, >=, >) stands for a number the example
+ *     computes and prints, such as a max difference that is not bit-exact across machines:
+ *       doc:     onnx vs reference: max |diff| {<= 1e-5}
+ *       stdout:  onnx vs reference: max |diff| 3.1e-7        passes (3.1e-7 <= 1e-5)
+ *       stdout:  onnx vs reference: max |diff| 0.002         fails, naming the number and the bound
+ *     The printed number may be in decimal or exponent notation (0, 3.1e-7, 2.50e-6, 0.0003); the
+ *     rest of the line must match as usual.
  *   - every `out/<file>.png` named (in backticks) in that section must have been written by the run.
  * So the doc shows a reader exactly what they will see, and CI fails when the two drift apart.
  */
@@ -66,20 +73,63 @@ const normalize = (s: string) => s.trim().replace(/\s+/g, " ");
 
 /** Parse the "## What the example prints" section of a lesson doc. */
 export function readExpectations(docPath: string): Expectations {
-  const text = readFileSync(docPath, "utf8");
+  return parseExpectations(readFileSync(docPath, "utf8"), rel(docPath));
+}
+
+/** The same from a doc's text (`doc` names it in errors). */
+export function parseExpectations(text: string, doc: string): Expectations {
   const lines = text.split("\n");
   const start = lines.findIndex((l) => /^##\s+What the example prints\s*$/.test(l));
-  if (start < 0) throw new Error(`${rel(docPath)} has no "## What the example prints" section`);
+  if (start < 0) throw new Error(`${doc} has no "## What the example prints" section`);
   let end = lines.findIndex((l, i) => i > start && /^##\s/.test(l));
   if (end < 0) end = lines.length;
   const section = lines.slice(start + 1, end);
   const open = section.findIndex((l) => /^```text\s*$/.test(l));
   const close = section.findIndex((l, i) => i > open && /^```\s*$/.test(l));
-  if (open < 0 || close < 0) throw new Error(`${rel(docPath)}: "What the example prints" has no closed \`\`\`text block`);
+  if (open < 0 || close < 0) throw new Error(`${doc}: "What the example prints" has no closed \`\`\`text block`);
   const expected = section.slice(open + 1, close).map(normalize).filter((l) => l !== "" && l !== "...");
-  if (expected.length === 0) throw new Error(`${rel(docPath)}: the \`\`\`text block under "What the example prints" is empty`);
+  if (expected.length === 0) throw new Error(`${doc}: the \`\`\`text block under "What the example prints" is empty`);
   const pngs = [...new Set([...section.join("\n").matchAll(/`(out\/[^`\s]+\.png)`/g)].map((m) => m[1]))];
   return { lines: expected, pngs };
+}
+
+type Op = "<=" | "<" | ">=" | ">";
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+const PLACEHOLDER = new RegExp(String.raw`\{\s*(<=|>=|<|>)\s*(${NUMBER})\s*\}`, "g");
+const COMPARE: Record<Op, (a: number, b: number) => boolean> = { "<=": (a, b) => a <= b, "<": (a, b) => a < b, ">=": (a, b) => a >= b, ">": (a, b) => a > b };
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** How an output line is checked against one expected (normalized) line. */
+export interface LineCheck {
+  /** "ok"; "shape" = the text around the placeholders differs; "bound" = a number is out of bounds. */
+  verdict: "ok" | "shape" | "bound";
+  /** For "bound": what failed, e.g. "2.3e-3 is not <= 1e-4". */
+  why?: string;
+}
+
+/** Check one normalized output line against one expected line (with `{<op> <number>}` placeholders). */
+export function checkLine(want: string, got: string): LineCheck {
+  const bounds: { op: Op; bound: string }[] = [];
+  let pattern = "";
+  let last = 0;
+  for (const m of want.matchAll(PLACEHOLDER)) {
+    pattern += escapeRegExp(want.slice(last, m.index)) + `(${NUMBER})`;
+    bounds.push({ op: m[1] as Op, bound: m[2] });
+    last = m.index + m[0].length;
+  }
+  if (bounds.length === 0) return { verdict: want === got ? "ok" : "shape" };
+  const m = new RegExp(`^${pattern}${escapeRegExp(want.slice(last))}$`).exec(got);
+  if (!m) return { verdict: "shape" };
+  for (const [i, b] of bounds.entries()) {
+    if (!COMPARE[b.op](Number(m[i + 1]), Number(b.bound))) return { verdict: "bound", why: `${m[i + 1]} is not ${b.op} ${b.bound}` };
+  }
+  return { verdict: "ok" };
+}
+
+/** Index of the first line at or after `from` that passes checkLine(want, line), or -1. */
+function findLine(want: string, lines: readonly string[], from = 0): number {
+  for (let i = from; i < lines.length; i++) if (checkLine(want, lines[i]).verdict === "ok") return i;
+  return -1;
 }
 
 /** Mismatches between an example's stdout and its doc's expectations (empty = pass). */
@@ -88,13 +138,17 @@ export function checkOutput(stdout: string, exp: Expectations, startedAt: number
   const problems: string[] = [];
   let at = 0;
   for (const want of exp.lines) {
-    const found = out.indexOf(want, at);
+    const found = findLine(want, out, at);
     if (found >= 0) {
       at = found + 1;
       continue;
     }
-    const anywhere = out.indexOf(want);
-    const hint = anywhere >= 0 ? `it is printed, but before an earlier expected line (out of order)` : `closest output line: "${closest(want, out)}"`;
+    const outOfBounds = out.map((l) => checkLine(want, l)).find((c) => c.verdict === "bound");
+    const hint = outOfBounds
+      ? `it is printed, but ${outOfBounds.why}`
+      : findLine(want, out) >= 0
+        ? `it is printed, but before an earlier expected line (out of order)`
+        : `closest output line: "${closest(want, out)}"`;
     problems.push(`expected line not printed: "${want}"\n      ${hint}`);
   }
   for (const png of exp.pngs) {
