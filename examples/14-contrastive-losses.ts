@@ -6,8 +6,8 @@
  *
  * Run: pnpm example 14       Lesson: docs/14-contrastive-losses.md
  */
-import { Tensor, add, randNormal, seededRng, softmax } from "@paligemma-ts/tensor";
-import { clipLoss, l2NormalizeRows, logSigmoid, siglipLoss, similarityLogits } from "@paligemma-ts/core";
+import { Tensor, add, randNormal, seededRng, softmax, softplus } from "@paligemma-ts/tensor";
+import { clipLoss, l2NormalizeRows, siglipLoss, similarityLogits } from "@paligemma-ts/core";
 import { heatmap, panels, savePng } from "@paligemma-ts/examples/plot";
 
 const N = 4; // pairs in the batch
@@ -52,7 +52,7 @@ const sig = siglipLoss(images, texts, tSig, bSig);
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const pMatch = new Tensor("float32", [N, N], (sig.logits.data as Float32Array).map(sigmoid));
 let byHand = 0;
-for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) byHand -= logSigmoid((i === j ? 1 : -1) * sig.logits.get(i, j)) / N;
+for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) byHand += softplus(-(i === j ? 1 : -1) * sig.logits.get(i, j)) / N; // -log sigmoid(z s) = softplus(-z s)
 console.log(`\nSigLIP, t = ${tSig}, b = ${bSig}: p(match) = sigmoid(t * cos + b), each entry on its own`);
 printMatrix("         txt0   txt1   txt2   txt3", pMatch);
 console.log(`-(1/N) sum log sigmoid(z * logit) = ${byHand.toFixed(4)}; siglipLoss ${sig.loss.toFixed(4)}`);
@@ -71,7 +71,6 @@ console.log(`  SigLIP p(match 0,0)  : ${pMatch.get(0, 0).toFixed(4)} -> ${sigmoi
 //    embeddings are random (cos ~ 0, so logit ~ b) and the loss is softplus(-b) + (N - 1) softplus(b):
 //    with b = 0 the negatives dominate (N log 2); b = -10 starts them near 0. Later the best b depends
 //    on the data, so it is a parameter, like t.
-const softplus = (x: number) => Math.log1p(Math.exp(x));
 console.log("");
 for (const n of [4, 32768]) {
   console.log(`at init, N = ${n}: b = 0 -> loss ${(softplus(0) + (n - 1) * softplus(0)).toFixed(2)}; b = -10 -> loss ${(softplus(10) + (n - 1) * softplus(-10)).toFixed(2)}`);
