@@ -19,7 +19,16 @@ export { rmsNorm } from "./rms_norm.ts";
 export { conv2d } from "./conv2d.ts";
 export { sum, mean, max, argmax, reduceAxes } from "./reduce.ts";
 export { topk } from "./topk.ts";
-export { scaledDotProductAttention, checkAttentionOptions, type AttentionOptions, type AttentionScoreOptions } from "./attention.ts";
+export {
+  scaledDotProductAttention,
+  checkAttentionOptions,
+  attentionLayout,
+  attentionRowScores,
+  softmaxInPlace,
+  type AttentionLayout,
+  type AttentionOptions,
+  type AttentionScoreOptions,
+} from "./attention.ts";
 export { rotaryEmbedding } from "./rotary_embedding.ts";
 export { softCap } from "./soft_cap.ts";
 export { embedding } from "./embedding.ts";
