@@ -50,3 +50,6 @@ export { logSigmoidBackward, sigmoidOfNegative } from "./log_sigmoid_backward.ts
 export { softmaxBackward } from "./softmax_backward.ts";
 export { logSoftmaxBackward } from "./log_softmax_backward.ts";
 export { reduceBackward } from "./reduce_backward.ts";
+export { attentionBackward, type AttentionGrads } from "./attention_backward.ts";
+export { rotaryEmbeddingBackward } from "./rotary_embedding_backward.ts";
+export { conv2dBackward, patchEmbedBackward, type Conv2dGrads } from "./conv2d_backward.ts";
