@@ -4,3 +4,4 @@
  * through the backward kernels of ../ops/.
  */
 export { gradCheck, type GradCheck, type GradCheckBackward, type GradCheckForward, type GradCheckOptions, type GradCheckReport } from "./grad_check.ts";
+export { TapeOps, type BackwardOptions, type Gradients } from "./tape_ops.ts";
