@@ -30,8 +30,8 @@ import { Tensor } from "../tensor.ts";
 export interface GradCheckOptions {
   /** Random directions per checked input (default 3). */
   directions?: number;
-  /** Step as a fraction of each input's RMS (default 1e-2); an all-zero input uses the fraction itself. */
-  step?: number;
+  /** Step as a fraction of each input's RMS (default 1e-2), one for all inputs or one per input; an all-zero input uses the fraction itself. */
+  step?: number | readonly number[];
   /** Absolute floor of the error's denominator (default 1e-6). */
   floor?: number;
   /** Randomness for R and the directions (default seededRng(1234)). */
@@ -75,11 +75,14 @@ function dot(a: Float32Array, b: Float32Array): number {
 /** Check every non-null gradient of `backward` against 4-point central differences of `forward`. */
 export function gradCheck(forward: GradCheckForward, backward: GradCheckBackward, inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckReport {
   const directions = options.directions ?? 3;
-  const step = options.step ?? 1e-2;
+  const steps = options.step ?? 1e-2;
   const floor = options.floor ?? 1e-6;
   const rng = options.rng ?? seededRng(1234);
-  if (!(step > 0)) throw new ArgumentError(`gradCheck: step must be > 0, got ${step}`);
+  const stepOf = (i: number): number => (typeof steps === "number" ? steps : steps[i]);
   const xs = inputs.map((x) => x.to("float32"));
+  for (let i = 0; i < xs.length; i++) {
+    if (!(stepOf(i) > 0)) throw new ArgumentError(`gradCheck: step ${i} must be > 0, got ${stepOf(i)}`);
+  }
   const y0 = forward(xs);
   const R = randNormal(y0.shape, rng); // the upstream gradient dout
   const grads = backward(xs, R);
@@ -102,7 +105,7 @@ export function gradCheck(forward: GradCheckForward, backward: GradCheckBackward
       finite++;
     }
     const rms = Math.sqrt(ss / Math.max(1, finite)); // -Infinity entries (masked logits) are not moved
-    const h = step * (rms > 0 ? rms : 1);
+    const h = stepOf(i) * (rms > 0 ? rms : 1);
     const gNorm = Math.sqrt(dot(gv, gv));
     for (let d = 0; d < directions; d++) {
       const v = randNormal(x.shape, rng).data as Float32Array;
