@@ -11,7 +11,7 @@
  *
  * Reference: CLIP, Radford et al. 2021, https://arxiv.org/abs/2103.00020 (Figure 3 pseudocode);
  * Hugging Face CLIPModel.forward / SiglipModel.forward.
- * Leaves out: the projection heads that produce the embeddings; gradients.
+ * Leaves out: the projection heads that produce the embeddings. Gradients: similarity_logits_backward.ts.
  */
 import { ArgumentError, ShapeError, Tensor, add, matmul, mul } from "@paligemma-ts/tensor";
 
