@@ -66,62 +66,79 @@ function project(r: Float32Array, y: Tensor): number {
   return s;
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
 
-/** Check every non-null gradient of `backward` against 4-point central differences of `forward`. */
-export function gradCheck(forward: GradCheckForward, backward: GradCheckBackward, inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckReport {
+/**
+ * The engine under gradCheck, on flat arrays: a scalar `loss` of float64 inputs, the claimed
+ * gradients (null = not checked) and the point to check at. The inputs are moved in float64, so a
+ * loss computed in float64 (a test's float64 oracle) is checked to ~1e-10; gradCheck wraps it for
+ * float32 Tensor forwards.
+ */
+export function finiteDifferenceCheck(
+  loss: (inputs: Float64Array[]) => number,
+  gradients: readonly (ArrayLike<number> | null)[],
+  inputs: readonly ArrayLike<number>[],
+  options: GradCheckOptions = {},
+): GradCheckReport {
   const directions = options.directions ?? 3;
   const steps = options.step ?? 1e-2;
   const floor = options.floor ?? 1e-6;
   const rng = options.rng ?? seededRng(1234);
   const stepOf = (i: number): number => (typeof steps === "number" ? steps : steps[i]);
-  const xs = inputs.map((x) => x.to("float32"));
-  for (let i = 0; i < xs.length; i++) {
-    if (!(stepOf(i) > 0)) throw new ArgumentError(`gradCheck: step ${i} must be > 0, got ${stepOf(i)}`);
-  }
-  const y0 = forward(xs);
-  const R = randNormal(y0.shape, rng); // the upstream gradient dout
-  const grads = backward(xs, R);
-  if (grads.length !== xs.length) throw new ArgumentError(`gradCheck: backward returned ${grads.length} gradients for ${xs.length} inputs`);
-  const rv = R.data as Float32Array;
+  const xs = inputs.map((x) => Float64Array.from(x));
+  if (gradients.length !== xs.length) throw new ArgumentError(`gradCheck: ${gradients.length} gradients for ${xs.length} inputs`);
   const checks: GradCheck[] = [];
-  for (const [i, g] of grads.entries()) {
+  for (const [i, g] of gradients.entries()) {
+    if (!(stepOf(i) > 0)) throw new ArgumentError(`gradCheck: step ${i} must be > 0, got ${stepOf(i)}`);
     if (g === null) continue;
     const x = xs[i];
-    if (g.shape.join() !== x.shape.join()) {
-      throw new ShapeError(`gradCheck: gradient ${i} has shape [${g.shape.join(", ")}], input is [${x.shape.join(", ")}]`);
-    }
-    const xv = x.data as Float32Array;
-    const gv = g.toFloat32();
+    if (g.length !== x.length) throw new ShapeError(`gradCheck: gradient ${i} has ${g.length} elements, input has ${x.length}`);
     let ss = 0;
     let finite = 0;
-    for (const value of xv) {
+    for (const value of x) {
       if (!Number.isFinite(value)) continue;
       ss += value * value;
       finite++;
     }
     const rms = Math.sqrt(ss / Math.max(1, finite)); // -Infinity entries (masked logits) are not moved
     const h = stepOf(i) * (rms > 0 ? rms : 1);
-    const gNorm = Math.sqrt(dot(gv, gv));
+    const gNorm = Math.sqrt(dot(g, g));
     for (let d = 0; d < directions; d++) {
-      const v = randNormal(x.shape, rng).data as Float32Array;
-      for (let j = 0; j < v.length; j++) if (!Number.isFinite(xv[j])) v[j] = 0;
+      const v = randNormal([x.length], rng).data as Float32Array;
+      for (let j = 0; j < v.length; j++) if (!Number.isFinite(x[j])) v[j] = 0;
       const at = (m: number): number => {
-        const moved = new Float32Array(xv.length);
-        for (let j = 0; j < xv.length; j++) moved[j] = xv[j] + m * h * v[j];
+        const moved = new Float64Array(x.length);
+        for (let j = 0; j < x.length; j++) moved[j] = x[j] + m * h * v[j];
         const args = xs.slice();
-        args[i] = new Tensor("float32", x.shape, moved);
-        return project(rv, forward(args));
+        args[i] = moved;
+        return loss(args);
       };
       const numeric = (8 * (at(1) - at(-1)) - (at(2) - at(-2))) / (12 * h);
-      const analytic = dot(gv, v);
+      const analytic = dot(g, v);
       const relErr = Math.abs(numeric - analytic) / Math.max(Math.abs(numeric), Math.abs(analytic), gNorm, floor);
       checks.push({ input: i, numeric, analytic, relErr: Number.isNaN(relErr) ? Infinity : relErr });
     }
   }
   return { maxRelErr: checks.reduce((m, c) => Math.max(m, c.relErr), 0), checks };
+}
+
+/** Check every non-null gradient of `backward` against 4-point central differences of `forward`. */
+export function gradCheck(forward: GradCheckForward, backward: GradCheckBackward, inputs: readonly Tensor[], options: GradCheckOptions = {}): GradCheckReport {
+  const rng = options.rng ?? seededRng(1234);
+  const xs = inputs.map((x) => x.to("float32"));
+  const R = randNormal(forward(xs).shape, rng); // the upstream gradient dout
+  const grads = backward(xs, R);
+  if (grads.length !== xs.length) throw new ArgumentError(`gradCheck: backward returned ${grads.length} gradients for ${xs.length} inputs`);
+  for (const [i, g] of grads.entries()) {
+    if (g && g.shape.join() !== xs[i].shape.join()) {
+      throw new ShapeError(`gradCheck: gradient ${i} has shape [${g.shape.join(", ")}], input is [${xs[i].shape.join(", ")}]`);
+    }
+  }
+  const rv = R.data as Float32Array;
+  const loss = (moved: Float64Array[]) => project(rv, forward(moved.map((m, i) => new Tensor("float32", xs[i].shape, Float32Array.from(m)))));
+  return finiteDifferenceCheck(loss, grads.map((g) => (g ? g.toFloat32() : null)), xs.map((x) => x.data as Float32Array), { ...options, rng });
 }
