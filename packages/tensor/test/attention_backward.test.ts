@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ShapeError, Tensor, attentionBackward, gradCheck, randNormal, scaledDotProductAttention, seededRng, type AttentionScoreOptions } from "../src/index.ts";
+import { ShapeError, Tensor, attentionBackward, gradCheck, randNormal, scaledDotProductAttention, seededRng, type AttentionLayout, type AttentionScoreOptions } from "../src/index.ts";
 import { GRAD_TOL, expectGrad } from "./grad_expect.ts";
 
 /** Causal additive mask [Tq, Tk] for queries at the last Tq of Tk slots; `blocked` = -Infinity or a finite value. */
@@ -9,18 +9,13 @@ function causal(Tq: number, Tk: number, blocked = -Infinity): Tensor {
   return new Tensor("float32", [Tq, Tk], m);
 }
 
-interface Case {
+/** Sizes as the kernel names them (Dv defaults to D), a mask maker and the score options. */
+type Case = Pick<AttentionLayout, "B" | "H" | "Hkv" | "Tq" | "Tk" | "D"> & {
   name: string;
-  B: number;
-  H: number;
-  Hkv: number;
-  Tq: number;
-  Tk: number;
-  D: number;
   Dv?: number;
   mask?: (B: number, Tq: number, Tk: number) => Tensor;
   options?: AttentionScoreOptions;
-}
+};
 
 /** [B, 1, Tq, Tk]: causal, plus query 1 of batch row 0 sees nothing (a fully blocked row). */
 function causalWithBlockedRow(B: number, Tq: number, Tk: number): Tensor {

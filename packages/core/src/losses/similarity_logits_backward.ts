@@ -16,7 +16,7 @@
  * Leaves out: the eps clamp of F.normalize (a zero row is an error in the forward).
  */
 import { ShapeError, Tensor, matmul, mul } from "@paligemma-ts/tensor";
-import { l2NormalizeRows } from "./similarity_logits.ts";
+import { l2NormalizeRows, rowL2Norm } from "./similarity_logits.ts";
 
 /** dx [N, D] for x_hat = l2NormalizeRows(x), given dx_hat [N, D]. */
 export function l2NormalizeRowsBackward(dxHat: Tensor, x: Tensor): Tensor {
@@ -28,9 +28,7 @@ export function l2NormalizeRowsBackward(dxHat: Tensor, x: Tensor): Tensor {
   const g = dxHat.toFloat32();
   const dx = new Float32Array(N * D);
   for (let i = 0; i < N; i++) {
-    let ss = 0;
-    for (let d = 0; d < D; d++) ss += v[i * D + d] * v[i * D + d];
-    const norm = Math.sqrt(ss);
+    const norm = rowL2Norm(v, i, D);
     let radial = 0; // x_hat . dx_hat
     for (let d = 0; d < D; d++) radial += (v[i * D + d] / norm) * g[i * D + d];
     for (let d = 0; d < D; d++) dx[i * D + d] = (g[i * D + d] - (v[i * D + d] / norm) * radial) / norm;

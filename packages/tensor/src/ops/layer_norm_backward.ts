@@ -19,6 +19,7 @@
  */
 import { ShapeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
+import { rowMoments } from "./layer_norm.ts";
 
 export interface NormGrads {
   dx: Tensor;
@@ -51,13 +52,7 @@ export function layerNormBackward(dout: Tensor, x: Tensor, weight: Tensor | null
   const rows = D === 0 ? 0 : xv.length / D;
   for (let r = 0; r < rows; r++) {
     const off = r * D;
-    let mu = 0;
-    for (let i = 0; i < D; i++) mu += xv[off + i];
-    mu /= D;
-    let variance = 0;
-    for (let i = 0; i < D; i++) variance += (xv[off + i] - mu) ** 2;
-    variance /= D;
-    const rstd = 1 / Math.sqrt(variance + eps);
+    const { mean: mu, rstd } = rowMoments(xv, off, D, eps); // recomputed, not saved
     let gMean = 0; // mean(g)
     let gxMean = 0; // mean(g * xhat)
     for (let i = 0; i < D; i++) {

@@ -8,19 +8,14 @@
  *
  * References: PyTorch `_log_softmax_backward_data`; Karpathy, "Backprop ninja" (dlogits = softmax - 1 at the target).
  */
-import { Tensor } from "../tensor.ts";
-import { checkSameShape, forEachRow } from "./softmax_backward.ts";
+import type { Tensor } from "../tensor.ts";
+import { rowwiseBackward } from "./softmax_backward.ts";
 
 /** dout, y = logSoftmax(x, axis) -> dx = dout - exp(y) * sum(dout, axis). */
 export function logSoftmaxBackward(dout: Tensor, y: Tensor, axis = -1): Tensor {
-  checkSameShape("logSoftmaxBackward", dout, y);
-  const gv = dout.toFloat32();
-  const yv = y.toFloat32();
-  const dx = new Float32Array(yv.length);
-  forEachRow(y.shape, axis, "logSoftmaxBackward axis", (base, n, inner) => {
+  return rowwiseBackward("logSoftmaxBackward", dout, y, axis, (gv, yv, dx, base, n, inner) => {
     let total = 0; // sum_i dy_i
     for (let i = 0; i < n; i++) total += gv[base + i * inner];
     for (let i = 0; i < n; i++) dx[base + i * inner] = gv[base + i * inner] - Math.exp(yv[base + i * inner]) * total;
   });
-  return new Tensor("float32", y.shape, dx);
 }

@@ -17,6 +17,7 @@
  */
 import { Tensor } from "../tensor.ts";
 import { type NormGrads, checkNormBackward } from "./layer_norm_backward.ts";
+import { rmsInverse } from "./rms_norm.ts";
 
 /** dout, x [..., D], weight [D] or null -> dx [..., D], dweight [D] (null without weight). unitOffset default true. */
 export function rmsNormBackward(dout: Tensor, x: Tensor, weight: Tensor | null, eps = 1e-6, options: { unitOffset?: boolean } = {}): NormGrads {
@@ -30,10 +31,7 @@ export function rmsNormBackward(dout: Tensor, x: Tensor, weight: Tensor | null, 
   const rows = D === 0 ? 0 : xv.length / D;
   for (let r = 0; r < rows; r++) {
     const off = r * D;
-    let ms = 0;
-    for (let i = 0; i < D; i++) ms += xv[off + i] * xv[off + i];
-    ms /= D;
-    const rinv = 1 / Math.sqrt(ms + eps);
+    const rinv = rmsInverse(xv, off, D, eps); // r, recomputed
     let gx = 0; // mean(g * x)
     for (let i = 0; i < D; i++) {
       const s = w ? (unitOffset ? 1 + w[i] : w[i]) : 1;
