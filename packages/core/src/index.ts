@@ -12,6 +12,11 @@ export { crossEntropy, type CrossEntropyOptions, type Reduction } from "./losses
 export { l2NormalizeRows, similarityLogits } from "./losses/similarity_logits.ts";
 export { clipLoss } from "./losses/clip_loss.ts";
 export { siglipLoss } from "./losses/siglip_loss.ts";
+// loss gradients, one beside each loss
+export { crossEntropyBackward } from "./losses/cross_entropy_backward.ts";
+export { l2NormalizeRowsBackward, similarityLogitsBackward, type SimilarityLogitsGrads } from "./losses/similarity_logits_backward.ts";
+export { clipLossBackward } from "./losses/clip_loss_backward.ts";
+export { siglipLossBackward } from "./losses/siglip_loss_backward.ts";
 // layers (against Ops): attention (MHA/MQA/GQA), MLPs, the tied head; RoPE tables, masks, KV cache
 export { tiedLmHead, tokenRows, type TokenIds } from "./embedding.ts";
 export { rotaryInvFreq, rotaryTables, type RotaryTables } from "./rotary_embedding.ts";

@@ -11,7 +11,7 @@
  *
  * Reference: Radford et al. 2021, "Learning Transferable Visual Models From Natural Language
  * Supervision", https://arxiv.org/abs/2103.00020 (Figure 3); Hugging Face `clip_loss` in modeling_clip.py.
- * Leaves out: gathering embeddings across devices, clamping t, gradients.
+ * Leaves out: gathering embeddings across devices, clamping t. Gradients: clip_loss_backward.ts.
  */
 import { ShapeError, type Tensor } from "@paligemma-ts/tensor";
 import { crossEntropy } from "./cross_entropy.ts";

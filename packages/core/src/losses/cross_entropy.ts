@@ -18,7 +18,7 @@
  * m - x[y] is exact and only log(sum) is rounded. It also never allocates an [N, V] buffer.
  *
  * Reference: PyTorch torch.nn.functional.cross_entropy, https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html
- * Leaves out: class weights, label smoothing, soft (probability) targets, gradients.
+ * Leaves out: class weights, label smoothing, soft (probability) targets. Gradients: cross_entropy_backward.ts.
  */
 import { ArgumentError, ShapeError, type Tensor } from "@paligemma-ts/tensor";
 
@@ -32,7 +32,7 @@ export interface CrossEntropyOptions {
 }
 
 /** logsumexp of row `row` (length V, starting at `offset`) of a flat float32 buffer. */
-function rowLogSumExp(x: Float32Array, offset: number, V: number): number {
+export function rowLogSumExp(x: Float32Array, offset: number, V: number): number {
   let m = -Infinity;
   for (let j = 0; j < V; j++) if (x[offset + j] > m) m = x[offset + j];
   if (m === -Infinity || m === Infinity) return m; // all -inf: log 0; any +inf: +inf
@@ -41,19 +41,34 @@ function rowLogSumExp(x: Float32Array, offset: number, V: number): number {
   return m + Math.log(s);
 }
 
+/**
+ * The checks crossEntropy and its backward share: reduction, logits [N, V], N targets each a class id
+ * in [0, V) or ignoreIndex. `where` names the caller in the messages.
+ */
+export function checkCrossEntropy(where: string, logits: Tensor, targets: readonly number[], options: CrossEntropyOptions): { V: number; ignoreIndex: number; reduction: Reduction } {
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const reduction = options.reduction ?? "mean";
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+    throw new ArgumentError(`${where}: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
+  }
+  if (logits.rank !== 2) throw new ShapeError(`${where}: logits must be [N, V], got [${logits.shape.join(", ")}]`);
+  const [N, V] = logits.shape;
+  if (targets.length !== N) throw new ShapeError(`${where}: ${targets.length} targets for ${N} rows of logits [${N}, ${V}]`);
+  for (const [n, y] of targets.entries()) {
+    if (y !== ignoreIndex && (!Number.isInteger(y) || y < 0 || y >= V)) {
+      throw new ArgumentError(`${where}: targets[${n}] = ${y} is not a class id in [0, ${V}) nor ignoreIndex ${ignoreIndex}`);
+    }
+  }
+  return { V, ignoreIndex, reduction };
+}
+
 /** Cross-entropy of logits [N, V] against N integer targets. */
 export function crossEntropy(logits: Tensor, targets: readonly number[], options: CrossEntropyOptions & { reduction: "none" }): Float32Array;
 export function crossEntropy(logits: Tensor, targets: readonly number[], options?: CrossEntropyOptions & { reduction?: "mean" | "sum" }): number;
 export function crossEntropy(logits: Tensor, targets: readonly number[], options?: CrossEntropyOptions): number | Float32Array;
 export function crossEntropy(logits: Tensor, targets: readonly number[], options: CrossEntropyOptions = {}): number | Float32Array {
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  const reduction = options.reduction ?? "mean";
-  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
-    throw new ArgumentError(`crossEntropy: reduction must be "mean", "sum" or "none", got ${String(reduction)}`);
-  }
-  if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be [N, V], got [${logits.shape.join(", ")}]`);
-  const [N, V] = logits.shape;
-  if (targets.length !== N) throw new ShapeError(`crossEntropy: ${targets.length} targets for ${N} rows of logits [${N}, ${V}]`);
+  const { V, ignoreIndex, reduction } = checkCrossEntropy("crossEntropy", logits, targets, options);
+  const N = targets.length;
   const x = logits.toFloat32();
   const losses = new Float32Array(N);
   let sum = 0;
@@ -61,9 +76,6 @@ export function crossEntropy(logits: Tensor, targets: readonly number[], options
   for (let n = 0; n < N; n++) {
     const y = targets[n];
     if (y === ignoreIndex) continue;
-    if (!Number.isInteger(y) || y < 0 || y >= V) {
-      throw new ArgumentError(`crossEntropy: targets[${n}] = ${y} is not a class id in [0, ${V}) nor ignoreIndex ${ignoreIndex}`);
-    }
     const loss = rowLogSumExp(x, n * V, V) - x[n * V + y]; // [V] -> scalar
     losses[n] = loss;
     sum += loss;

@@ -15,7 +15,7 @@
  *
  * Reference: Zhai et al. 2023, "Sigmoid Loss for Language Image Pre-Training", https://arxiv.org/abs/2303.15343
  * (Algorithm 1); Hugging Face SiglipModel.forward (return_loss).
- * Leaves out: the chunked multi-device variant, gradients.
+ * Leaves out: the chunked multi-device variant. Gradients: siglip_loss_backward.ts.
  */
 import { ShapeError, type Tensor, softplus } from "@paligemma-ts/tensor";
 import { similarityLogits } from "./similarity_logits.ts";

@@ -11,9 +11,16 @@
  *
  * Reference: CLIP, Radford et al. 2021, https://arxiv.org/abs/2103.00020 (Figure 3 pseudocode);
  * Hugging Face CLIPModel.forward / SiglipModel.forward.
- * Leaves out: the projection heads that produce the embeddings; gradients.
+ * Leaves out: the projection heads that produce the embeddings. Gradients: similarity_logits_backward.ts.
  */
 import { ArgumentError, ShapeError, Tensor, add, matmul, mul } from "@paligemma-ts/tensor";
+
+/** ||row i|| of a flat [N, D] buffer, in float64 (shared with similarity_logits_backward.ts). */
+export function rowL2Norm(v: Float32Array, i: number, D: number): number {
+  let ss = 0;
+  for (let d = 0; d < D; d++) ss += v[i * D + d] * v[i * D + d];
+  return Math.sqrt(ss);
+}
 
 /** Each row of a [N, D] tensor divided by its L2 norm (computed in float64), as float32. */
 export function l2NormalizeRows(x: Tensor, name = "x"): Tensor {
@@ -22,9 +29,7 @@ export function l2NormalizeRows(x: Tensor, name = "x"): Tensor {
   const v = x.toFloat32();
   const out = new Float32Array(N * D);
   for (let i = 0; i < N; i++) {
-    let ss = 0;
-    for (let d = 0; d < D; d++) ss += v[i * D + d] * v[i * D + d];
-    const norm = Math.sqrt(ss);
+    const norm = rowL2Norm(v, i, D);
     if (!(norm > 0) || !Number.isFinite(norm)) {
       throw new ArgumentError(`l2NormalizeRows: row ${i} of ${name} has L2 norm ${norm}; it cannot be normalized`);
     }

@@ -35,11 +35,17 @@ import type { LinearParams, Ops } from "./ops.ts";
 /** Fetches a weight by its checkpoint name, as float32. */
 export type ParamGetter = (name: string) => Tensor;
 
-/** [B, T, N*D] -> [B, N, T, D] */
-function splitHeads(x: Tensor, n: number): Tensor {
+/** [B, T, N*D] -> [B, N, T, D]: the attention kernel's layout (also used by TapeOps' attention backward). */
+export function splitHeads(x: Tensor, n: number): Tensor {
   const [B, T, C] = x.shape;
   if (x.rank !== 3 || C % n !== 0) throw new ShapeError(`attention: expected [B, T, ${n} heads * D], got [${x.shape.join(", ")}]`);
   return x.reshape([B, T, n, C / n]).permute([0, 2, 1, 3]); // [B, N, T, D]
+}
+
+/** [B, N, T, D] -> [B, T, N*D]: back from the attention kernel's layout. */
+export function mergeHeads(x: Tensor): Tensor {
+  const [B, N, T, D] = x.shape;
+  return x.permute([0, 2, 1, 3]).reshape([B, T, N * D]); // [B, T, N*D]
 }
 
 export class EagerOps implements Ops<Tensor> {
@@ -101,9 +107,8 @@ export class EagerOps implements Ops<Tensor> {
     return reduceAxes(x, axes, keepDims, "mean");
   }
   attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, o: AttentionOptions): Tensor {
-    const [B, Tq, C] = q.shape;
     const out = scaledDotProductAttention(splitHeads(q, o.numHeads), splitHeads(k, o.numKvHeads), splitHeads(v, o.numKvHeads), mask, o); // [B, H, Tq, D]
-    return out.permute([0, 2, 1, 3]).reshape([B, Tq, C]); // [B, Tq, H*D]
+    return mergeHeads(out); // [B, Tq, H*D]
   }
   rope(x: Tensor, cos: Tensor, sin: Tensor, numHeads: number): Tensor {
     return rotaryEmbedding(x, cos, sin, numHeads);

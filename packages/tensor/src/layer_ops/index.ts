@@ -3,7 +3,7 @@
  * implementations, and blocks compiled by either kernel set.
  */
 export type { Ops, LinearParams } from "./ops.ts";
-export { EagerOps, type ParamGetter } from "./eager_ops.ts";
+export { EagerOps, mergeHeads, splitHeads, type ParamGetter } from "./eager_ops.ts";
 export { GraphOps, TensorParams, type GraphParams } from "./graph_ops.ts";
 export { compileBlocks, type Block, type BlockInput, type BlockRunner, type Kernels, type Trace } from "./block.ts";
 export { OnnxKernels, ReferenceKernels, blockGraph, runOps, runOpsMany, type OpsFn } from "./kernels.ts";

@@ -51,6 +51,102 @@ export function checkAttentionOptions(o: AttentionOptions): void {
   if (window != null && !(Number.isInteger(window) && window >= 1)) throw new ArgumentError(`attention: window must be a positive integer, got ${window}`);
 }
 
+/** The checked sizes and score options of one attention call: shared by the forward and backward kernels. */
+export interface AttentionLayout {
+  B: number;
+  H: number;
+  Hkv: number;
+  Tq: number;
+  Tk: number;
+  D: number;
+  Dv: number;
+  /** Query heads per kv head (H / Hkv). */
+  group: number;
+  scale: number;
+  /** 0 = none. */
+  softcap: number;
+  /** Infinity = none. */
+  window: number;
+  /** Strides of the mask viewed as [B, H, Tq, Tk] (0 on broadcast axes; all 0 without a mask). */
+  maskStrides: number[];
+}
+
+/** Check q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv] and the mask; resolve the score options. */
+export function attentionLayout(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, options: AttentionScoreOptions, name = "attention"): AttentionLayout {
+  const s = (t: Tensor) => `[${t.shape.join(", ")}]`;
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new ShapeError(`${name}: q, k, v must be [B, H, T, D], got q ${s(q)}, k ${s(k)}, v ${s(v)}`);
+  }
+  const [B, H, Tq, D] = q.shape;
+  const [Bk, Hkv, Tk, Dk] = k.shape;
+  const [Bv, Hv, Tv, Dv] = v.shape;
+  if (Bk !== B || Bv !== B || Dk !== D || Hv !== Hkv || Tv !== Tk) {
+    throw new ShapeError(`${name}: shapes do not fit: q ${s(q)}, k ${s(k)}, v ${s(v)} (want k [${B}, Hkv, Tk, ${D}], v [${B}, Hkv, Tk, Dv])`);
+  }
+  if (Hkv === 0 || H % Hkv !== 0) throw new ShapeError(`${name}: query heads ${H} must be a multiple of key/value heads ${Hkv}`);
+  const scale = options.scale ?? 1 / Math.sqrt(D);
+  const softcap = options.softcap ?? 0;
+  const window = options.window ?? Infinity;
+  if (!Number.isFinite(scale)) throw new ArgumentError(`${name}: scale must be finite, got ${scale}`);
+  if (!(softcap >= 0)) throw new ArgumentError(`${name}: softcap must be >= 0, got ${softcap}`);
+  if (!(window >= 1)) throw new ArgumentError(`${name}: window must be >= 1, got ${window}`);
+  if (window !== Infinity && Tq > Tk) throw new ShapeError(`${name}: with a window the ${Tq} queries must be the last slots of the ${Tk} keys`);
+  const full = [B, H, Tq, Tk];
+  let maskStrides: number[] = [0, 0, 0, 0];
+  if (mask) {
+    if (mask.rank > 4) throw new ShapeError(`${name}: mask ${s(mask)} has rank > 4`);
+    try {
+      maskStrides = broadcastStrides(mask.shape, full); // strides of the mask viewed as [B, H, Tq, Tk]
+    } catch {
+      throw new ShapeError(`${name}: mask ${s(mask)} does not broadcast to [B, H, Tq, Tk] = [${full.join(", ")}]`);
+    }
+  }
+  return { B, H, Hkv, Tq, Tk, D, Dv, group: H / Hkv, scale, softcap, window, maskStrides };
+}
+
+/**
+ * The Tk scores of query i of head h in batch row b (q, k, mask as flat float32), into `scores`
+ * (blocked: -Infinity); returns their max (-Infinity: every key blocked). With a soft-cap,
+ * `capped[j]` receives tanh(s_j / softcap) of the scaled dot product, for the backward.
+ */
+export function attentionRowScores(L: AttentionLayout, qv: Float32Array, kv: Float32Array, mv: Float32Array | null, b: number, h: number, i: number, scores: Float64Array, capped?: Float64Array): number {
+  const { H, Hkv, Tq, Tk, D, scale, softcap, window, maskStrides: ms } = L;
+  const kBase = (b * Hkv + Math.floor(h / L.group)) * Tk * D;
+  const qOff = ((b * H + h) * Tq + i) * D;
+  const mOff = b * ms[0] + h * ms[1] + i * ms[2];
+  const first = Tk - Tq + i - window + 1; // the window's first visible slot
+  let m = -Infinity;
+  for (let j = 0; j < Tk; j++) {
+    if (j < first) {
+      scores[j] = -Infinity;
+      continue;
+    }
+    let dot = 0;
+    const kOff = kBase + j * D;
+    for (let d = 0; d < D; d++) dot += qv[qOff + d] * kv[kOff + d];
+    let sc = dot * scale;
+    if (softcap > 0) {
+      const t = Math.tanh(sc / softcap);
+      if (capped) capped[j] = t;
+      sc = softcap * t;
+    }
+    if (mv) sc += mv[mOff + j * ms[3]];
+    scores[j] = sc;
+    if (sc > m) m = sc;
+  }
+  return m;
+}
+
+/** scores[j] = softmax(scores)[j] in place, given their max m (finite). */
+export function softmaxInPlace(scores: Float64Array, m: number): void {
+  let z = 0;
+  for (let j = 0; j < scores.length; j++) {
+    scores[j] = Math.exp(scores[j] - m);
+    z += scores[j];
+  }
+  for (let j = 0; j < scores.length; j++) scores[j] /= z;
+}
+
 /** q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv], mask broadcastable to [B, H, Tq, Tk] -> [B, H, Tq, Dv]. */
 export function scaledDotProductAttention(
   q: Tensor,
@@ -59,80 +155,28 @@ export function scaledDotProductAttention(
   mask: Tensor | null,
   options: AttentionScoreOptions = {},
 ): Tensor {
-  const s = (t: Tensor) => `[${t.shape.join(", ")}]`;
-  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
-    throw new ShapeError(`attention: q, k, v must be [B, H, T, D], got q ${s(q)}, k ${s(k)}, v ${s(v)}`);
-  }
-  const [B, H, Tq, D] = q.shape;
-  const [Bk, Hkv, Tk, Dk] = k.shape;
-  const [Bv, Hv, Tv, Dv] = v.shape;
-  if (Bk !== B || Bv !== B || Dk !== D || Hv !== Hkv || Tv !== Tk) {
-    throw new ShapeError(`attention: shapes do not fit: q ${s(q)}, k ${s(k)}, v ${s(v)} (want k [${B}, Hkv, Tk, ${D}], v [${B}, Hkv, Tk, Dv])`);
-  }
-  if (Hkv === 0 || H % Hkv !== 0) throw new ShapeError(`attention: query heads ${H} must be a multiple of key/value heads ${Hkv}`);
-  const scale = options.scale ?? 1 / Math.sqrt(D);
-  const softcap = options.softcap ?? 0;
-  const window = options.window ?? Infinity;
-  if (!Number.isFinite(scale)) throw new ArgumentError(`attention: scale must be finite, got ${scale}`);
-  if (!(softcap >= 0)) throw new ArgumentError(`attention: softcap must be >= 0, got ${softcap}`);
-  if (!(window >= 1)) throw new ArgumentError(`attention: window must be >= 1, got ${window}`);
-  if (window !== Infinity && Tq > Tk) throw new ShapeError(`attention: with a window the ${Tq} queries must be the last slots of the ${Tk} keys`);
-  const full = [B, H, Tq, Tk];
-  let ms: number[] = [0, 0, 0, 0];
-  if (mask) {
-    if (mask.rank > 4) throw new ShapeError(`attention: mask ${s(mask)} has rank > 4`);
-    try {
-      ms = broadcastStrides(mask.shape, full); // strides of the mask viewed as [B, H, Tq, Tk]
-    } catch {
-      throw new ShapeError(`attention: mask ${s(mask)} does not broadcast to [B, H, Tq, Tk] = [${full.join(", ")}]`);
-    }
-  }
+  const L = attentionLayout(q, k, v, mask, options);
+  const { B, H, Hkv, Tq, Tk, Dv } = L;
   const qv = q.toFloat32();
   const kv = k.toFloat32();
   const vv = v.toFloat32();
   const mv = mask ? mask.toFloat32() : null;
-  const group = H / Hkv; // query heads per kv head
   const out = new Float32Array(B * H * Tq * Dv); // [B, H, Tq, Dv]
   const scores = new Float64Array(Tk);
   const acc = new Float64Array(Dv);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
-      const g = Math.floor(h / group);
-      const kBase = (b * Hkv + g) * Tk * D;
-      const vBase = (b * Hkv + g) * Tk * Dv;
+      const vBase = (b * Hkv + Math.floor(h / L.group)) * Tk * Dv;
       for (let i = 0; i < Tq; i++) {
-        const qOff = ((b * H + h) * Tq + i) * D;
-        const mOff = b * ms[0] + h * ms[1] + i * ms[2];
-        const first = Tk - Tq + i - window + 1; // the window's first visible slot
-        let m = -Infinity;
-        for (let j = 0; j < Tk; j++) {
-          if (j < first) {
-            scores[j] = -Infinity;
-            continue;
-          }
-          let dot = 0;
-          const kOff = kBase + j * D;
-          for (let d = 0; d < D; d++) dot += qv[qOff + d] * kv[kOff + d];
-          let sc = dot * scale;
-          if (softcap > 0) sc = softcap * Math.tanh(sc / softcap);
-          if (mv) sc += mv[mOff + j * ms[3]];
-          scores[j] = sc;
-          if (sc > m) m = sc;
-        }
-        const oOff = ((b * H + h) * Tq + i) * Dv;
+        const m = attentionRowScores(L, qv, kv, mv, b, h, i, scores);
         if (m === -Infinity) continue; // every key blocked: output stays 0
-        let z = 0;
-        for (let j = 0; j < Tk; j++) {
-          scores[j] = Math.exp(scores[j] - m);
-          z += scores[j];
-        }
+        softmaxInPlace(scores, m); // p
         acc.fill(0);
         for (let j = 0; j < Tk; j++) {
-          const p = scores[j] / z;
           const vOff = vBase + j * Dv;
-          for (let d = 0; d < Dv; d++) acc[d] += p * vv[vOff + d];
+          for (let d = 0; d < Dv; d++) acc[d] += scores[j] * vv[vOff + d];
         }
-        for (let d = 0; d < Dv; d++) out[oOff + d] = acc[d];
+        out.set(acc, ((b * H + h) * Tq + i) * Dv);
       }
     }
   }

@@ -13,6 +13,17 @@
 import { ShapeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 
+/** mean and 1 / sqrt(var + eps) of the D values of row `off` (shared with layer_norm_backward.ts). */
+export function rowMoments(xv: Float32Array, off: number, D: number, eps: number): { mean: number; rstd: number } {
+  let mean = 0;
+  for (let i = 0; i < D; i++) mean += xv[off + i];
+  mean /= D;
+  let variance = 0;
+  for (let i = 0; i < D; i++) variance += (xv[off + i] - mean) ** 2;
+  variance /= D;
+  return { mean, rstd: 1 / Math.sqrt(variance + eps) };
+}
+
 /** LayerNorm of x [..., D] over D; weight and bias [D] or null. float32. */
 export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null, eps = 1e-5): Tensor {
   if (x.rank < 1) throw new ShapeError("layerNorm: input must have rank >= 1");
@@ -29,13 +40,7 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   const rows = D === 0 ? 0 : xv.length / D;
   for (let r = 0; r < rows; r++) {
     const off = r * D;
-    let mean = 0;
-    for (let i = 0; i < D; i++) mean += xv[off + i];
-    mean /= D;
-    let variance = 0;
-    for (let i = 0; i < D; i++) variance += (xv[off + i] - mean) ** 2;
-    variance /= D;
-    const inv = 1 / Math.sqrt(variance + eps);
+    const { mean, rstd: inv } = rowMoments(xv, off, D, eps);
     for (let i = 0; i < D; i++) {
       let y = (xv[off + i] - mean) * inv;
       if (w) y *= w[i];

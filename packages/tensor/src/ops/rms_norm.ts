@@ -12,6 +12,14 @@
 import { ShapeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 
+/** 1 / sqrt(mean(x^2) + eps) of the D values of row `off` (shared with rms_norm_backward.ts). */
+export function rmsInverse(xv: Float32Array, off: number, D: number, eps: number): number {
+  let ms = 0;
+  for (let i = 0; i < D; i++) ms += xv[off + i] * xv[off + i];
+  ms /= D;
+  return 1 / Math.sqrt(ms + eps);
+}
+
 /** RMSNorm of x [..., D]; weight [D] or null (no scale). unitOffset defaults to true (Gemma's 1 + w). */
 export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6, options: { unitOffset?: boolean } = {}): Tensor {
   const unitOffset = options.unitOffset ?? true;
@@ -26,10 +34,7 @@ export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6, options: {
   const rows = D === 0 ? 0 : xv.length / D;
   for (let r = 0; r < rows; r++) {
     const off = r * D;
-    let ms = 0;
-    for (let i = 0; i < D; i++) ms += xv[off + i] * xv[off + i];
-    ms /= D;
-    const inv = 1 / Math.sqrt(ms + eps);
+    const inv = rmsInverse(xv, off, D, eps);
     for (let i = 0; i < D; i++) {
       const scale = w ? (unitOffset ? 1 + w[i] : w[i]) : 1;
       out[off + i] = xv[off + i] * inv * scale;
