@@ -12,3 +12,4 @@ export * from "./safetensors/index.ts";
 export * from "./onnx/index.ts";
 export * from "./layer_ops/index.ts";
 export * from "./autodiff/index.ts";
+export * from "./optim/index.ts";
