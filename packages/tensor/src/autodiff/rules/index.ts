@@ -1,0 +1,14 @@
+/**
+ * rules — the gradient rule of every op autodiff knows, keyed by op type ("domain.OpType" outside
+ * ai.onnx, e.g. "com.microsoft.FusedMatMul"): one rule per op, one file per family.
+ */
+import type { VjpRule } from "../vjp_rule.ts";
+import { ARITHMETIC_RULES } from "./arithmetic.ts";
+import { NO_GRADIENT_RULES } from "./no_gradient.ts";
+import { REDUCE_RULES } from "./reduce.ts";
+import { SOFTMAX_RULES } from "./softmax.ts";
+import { UNARY_RULES } from "./unary.ts";
+
+export const VJP_RULES: Readonly<Record<string, VjpRule>> = {
+  ...ARITHMETIC_RULES, ...UNARY_RULES, ...SOFTMAX_RULES, ...REDUCE_RULES, ...NO_GRADIENT_RULES,
+};
