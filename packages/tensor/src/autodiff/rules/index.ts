@@ -4,11 +4,13 @@
  */
 import type { VjpRule } from "../vjp_rule.ts";
 import { ARITHMETIC_RULES } from "./arithmetic.ts";
+import { CONV_RULES } from "./conv.ts";
+import { MATMUL_RULES } from "./matmul.ts";
 import { NO_GRADIENT_RULES } from "./no_gradient.ts";
 import { REDUCE_RULES } from "./reduce.ts";
 import { SOFTMAX_RULES } from "./softmax.ts";
 import { UNARY_RULES } from "./unary.ts";
 
 export const VJP_RULES: Readonly<Record<string, VjpRule>> = {
-  ...ARITHMETIC_RULES, ...UNARY_RULES, ...SOFTMAX_RULES, ...REDUCE_RULES, ...NO_GRADIENT_RULES,
+  ...ARITHMETIC_RULES, ...UNARY_RULES, ...SOFTMAX_RULES, ...REDUCE_RULES, ...MATMUL_RULES, ...CONV_RULES, ...NO_GRADIENT_RULES,
 };
