@@ -23,7 +23,7 @@
  */
 import { expect } from "vitest";
 import {
-  type DType, Graph, type Rng, Tensor, type Value, type VjpRule, getSession, grad, inferShapes, seededRng,
+  type DType, Graph, type OnnxSession, type Rng, Tensor, type Value, type VjpRule, getSession, grad, inferShapes, seededRng,
 } from "../src/index.ts";
 
 export type FloatDType = "float32" | "float64";
@@ -38,6 +38,8 @@ export interface InputSpec {
   init?: (rng: Rng) => number;
   /** Differentiate with respect to this float input (default true). */
   wrt?: boolean;
+  /** The forward declares this input itself (e.g. a parameter bound by InputParams). */
+  created?: boolean;
 }
 
 export interface VjpCase {
@@ -50,6 +52,12 @@ export interface VjpCase {
   tol?: number;
   /** Elements sampled per input for elementwise differences (default 40). */
   samples?: number;
+  /**
+   * Scalar-loss mode: the graph under test reduces y to loss = scalarLoss * sum(y) (ReduceSum, Mul)
+   * and calls grad WITHOUT a seed; the oracle computes the same sum from y in doubles (dy = scalarLoss),
+   * so the float32 loss's own rounding (one ulp of L, ~2e-7) does not become FD noise.
+   */
+  scalarLoss?: number;
   /** Passed to grad (e.g. a deliberately wrong rule). */
   rules?: Readonly<Record<string, VjpRule>>;
 }
@@ -59,8 +67,12 @@ export interface VjpReport {
   worst: number;
   tol: number;
   lines: string[];
-  /** Nodes grad added. */
+  /** Nodes of the forward, and nodes grad added. */
+  forwardNodes: number;
   backwardNodes: number;
+  /** The forward + backward session under test and its feeds (to time a run). */
+  feeds: Record<string, Tensor>;
+  session: OnnxSession;
 }
 
 const isFloatSpec = (s: InputSpec) => (s.dtype ?? "float") === "float";
@@ -83,8 +95,11 @@ function tensorOf(spec: InputSpec, values: readonly number[], dt: FloatDType): T
 function buildGraph(c: VjpCase, dt: FloatDType): { g: Graph; x: Record<string, Value>; y: Value } {
   const g = new Graph(`${c.name}_${dt}`.replace(/[^A-Za-z0-9_]/g, "_"));
   const x: Record<string, Value> = {};
-  for (const [name, s] of Object.entries(c.inputs)) x[name] = g.input(name, isFloatSpec(s) ? dt : (s.dtype as DType), s.shape);
-  return { g, x, y: c.forward(g, x, dt) };
+  for (const [name, s] of Object.entries(c.inputs)) if (!s.created) x[name] = g.input(name, isFloatSpec(s) ? dt : (s.dtype as DType), s.shape);
+  const y = c.forward(g, x, dt);
+  for (const { value } of g.inputList()) x[value.name] ??= value; // inputs the forward declared
+  for (const name of Object.keys(c.inputs)) expect(x[name], `input ${name} of ${c.name}`).toBeDefined();
+  return { g, x, y };
 }
 
 /** Measure the case (no assertions): analytic f32 VJP vs finite differences of L = sum(y * dy). */
@@ -102,17 +117,21 @@ export async function measureVjp(c: VjpCase): Promise<VjpReport> {
   // The graph under test: forward in float32 + grad with a random seed dy.
   const t = buildGraph(c, "float32");
   const yShape = [...inferShapes(t.g).shape(t.y)];
-  const seed = t.g.input("seed_dy", "float32", yShape);
+  const seed = c.scalarLoss === undefined ? t.g.input("seed_dy", "float32", yShape) : undefined;
   const before = t.g.nodeCount;
-  const grads = grad(t.g, t.y, wrtNames.map((k) => t.x[k]), { seed, rules: c.rules });
+  const lossOf = (y: Value) => t.g.op("Mul", [t.g.op("ReduceSum", [y], { keepdims: 0 }), t.g.constant(c.scalarLoss!, "float32")]);
+  const target = seed ? t.y : lossOf(t.y);
+  const grads = grad(t.g, target, wrtNames.map((k) => t.x[k]), { seed, rules: c.rules });
   const backwardNodes = t.g.nodeCount - before;
   grads.forEach((d, i) => t.g.output(d, `grad_${wrtNames[i]}`));
   const all = inferShapes(t.g); // the backward nodes pass shape inference too
   grads.forEach((d, i) => expect([...all.shape(d)], `grad ${wrtNames[i]} shape`).toEqual(c.inputs[wrtNames[i]].shape));
-  const dy = Array.from({ length: yShape.reduce((a, b) => a * b, 1) }, () => normal(rng));
-  const feeds: Record<string, Tensor> = { seed_dy: Tensor.fromValues(dy, yShape, "float32") };
+  const dy = Array.from({ length: yShape.reduce((a, b) => a * b, 1) }, () => c.scalarLoss ?? normal(rng));
+  const feeds: Record<string, Tensor> = seed ? { seed_dy: Tensor.fromValues(dy, yShape, "float32") } : {};
   for (const [name, s] of Object.entries(c.inputs)) feeds[name] = tensorOf(s, values[name], "float32");
-  const out = await (await getSession(t.g)).run(feeds);
+  t.g.output(t.y, "y");
+  const sessionUnderTest = await getSession(t.g);
+  const out = await sessionUnderTest.run(feeds);
   const analytic: Record<string, Float32Array> = {};
   for (const k of wrtNames) {
     analytic[k] = out[`grad_${k}`].data as Float32Array;
@@ -171,7 +190,7 @@ export async function measureVjp(c: VjpCase): Promise<VjpReport> {
     worst = Math.max(worst, err);
     lines.push(line);
   }
-  return { worst, tol, lines, backwardNodes };
+  return { worst, tol, lines, backwardNodes, forwardNodes: before, feeds, session: sessionUnderTest };
 }
 
 /** measureVjp, then assert every error is within the case's tolerance. */

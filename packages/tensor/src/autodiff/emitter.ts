@@ -4,7 +4,8 @@
  * Teaches: gradient rules are written with a few primitive ops (Add, Mul, ReduceSum, Reshape,
  * Transpose, MatMul...) on STATIC shapes: every node the emitter adds is shape-inferred at once
  * (ShapeInfo.inferNode), so a rule can ask the shape of anything it built and the engine can check
- * that each gradient has exactly its value's shape. Constants are made once per graph and reused.
+ * that each gradient has exactly its value's shape. Constants, and the Reshape / Transpose of a value
+ * (the same input reshaped for the q, k and v weight gradients), are made once per grad call.
  *
  * The one non-obvious helper is `unbroadcast`, the adjoint of broadcasting:
  *   y = broadcast(x) from shape s to shape t   =>   dx = ReduceSum(dy, broadcast axes) reshaped to s
@@ -93,13 +94,15 @@ export class Emitter {
   mean(x: Value, axes: readonly number[], keepdims = true): Value {
     return axes.length ? this.op("ReduceMean", [x, this.ints(axes)], { keepdims: keepdims ? 1 : 0 }) : x;
   }
-  /** Reshape to static dims (no node when the shape is already that). */
+  /** Reshape to static dims (no node when the shape is already that; one node per value and shape). */
   reshape(x: Value, shape: readonly number[]): Value {
-    return same(this.shape(x), shape) ? x : this.op("Reshape", [x, this.ints(shape)]);
+    if (same(this.shape(x), shape)) return x;
+    return this.cached(`reshape:${x.name}:${shape.join(",")}`, () => this.op("Reshape", [x, this.ints(shape)]));
   }
-  /** Transpose (no node for the identity permutation). */
+  /** Transpose (no node for the identity permutation; one node per value and permutation). */
   transpose(x: Value, perm: readonly number[]): Value {
-    return perm.every((p, i) => p === i) ? x : this.op("Transpose", [x], { perm: [...perm] });
+    if (perm.every((p, i) => p === i)) return x;
+    return this.cached(`transpose:${x.name}:${perm.join(",")}`, () => this.op("Transpose", [x], { perm: [...perm] }));
   }
   /** Swap the last two axes: x^T of a (batched) matrix. */
   swapLast(x: Value): Value {
