@@ -2,10 +2,11 @@
  * autodiff_attention.test.ts — gradient rules of the opset 23 Attention node (as onnx/ops/attention.ts
  * emits it) and RotaryEmbedding, against float32 finite differences (neither op has a double kernel
  * that matches ORT's float one: test/autodiff_check.ts gives the method and tolerances).
- * Edge cases: GQA ratios 1/2/4 and MQA, head_dim != hidden / heads, Tq != Tk, masks with -Infinity,
+ * Edge cases: GQA ratios 1/2/4 and MQA, odd head dims, Dv != D, Tq != Tk, masks with -Infinity,
  * fully masked query rows (gradient exactly 0, never NaN), soft-cap before the mask, a scale
  * attribute, a sliding window (folded into the mask by the builder), a bool mask, 4-D inputs, and a
- * mask that gets a gradient (a learned bias).
+ * mask that gets a gradient (a learned bias). head_dim != hidden / heads is the composite's
+ * (autodiff_block.test.ts: width 16, 4 heads of 6).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { Graph, Tensor, grad, onnxOps, releaseAllSessions, runGraph } from "../src/index.ts";
@@ -50,7 +51,7 @@ describe("autodiff: Attention (float32 finite differences with Richardson extrap
     { name: "GQA 4/2, blocked entries + a fully masked row", B: 1, Tq: 4, Tk: 4, H: 4, Hkv: 2, D: 3, mask: "blocked" },
     { name: "GQA 4/1 (MQA), soft-cap 2 before the mask", B: 2, Tq: 3, Tk: 5, H: 4, Hkv: 1, D: 2, mask: "blocked", softcap: 2 },
     { name: "GQA 8/2 (ratio 4), Dv != D, scale 0.3", B: 1, Tq: 2, Tk: 3, H: 8, Hkv: 2, D: 3, Dv: 5, scale: 0.3 },
-    { name: "head_dim 5 with hidden 3*5 (not hidden/heads of a power of two), Tq=1 decode", B: 2, Tq: 1, Tk: 4, H: 3, Hkv: 3, D: 5 },
+    { name: "3 heads of head_dim 5 (odd sizes), Tq=1 decode step", B: 2, Tq: 1, Tk: 4, H: 3, Hkv: 3, D: 5 },
     { name: "learned additive bias [Tq, Tk] gets a gradient", B: 2, Tq: 3, Tk: 3, H: 2, Hkv: 1, D: 2, mask: "bias" },
     { name: "sliding window 2 (Where/Range in the mask), soft-cap", B: 1, Tq: 4, Tk: 4, H: 2, Hkv: 1, D: 3, window: 2, softcap: 3 },
   ];

@@ -63,13 +63,15 @@ describe("grad", () => {
     expect(out.d3.toArray()).toEqual(out.d2.toArray());
   });
 
-  it("no gradient through integer ids, bool conditions or shapes: Shape/Range/GreaterOrEqual/ConstantOfShape need no rule", async () => {
+  it("no gradient through integer ids, bool conditions or shapes: Shape/Range/GreaterOrEqual/Equal/ConstantOfShape need no rule", async () => {
     await expectVjp({
       name: "window mask + gather ids",
       inputs: { x: { shape: [1, 4, 2] }, table: { shape: [3, 2] }, ids: { shape: [1, 4], dtype: "int64", values: [2, 0, 2, 1] } },
       oracle: "float32",
       forward: (g, x) => {
-        const e = g.op("Add", [x.x, g.op("Gather", [x.table, x.ids], { axis: 0 })]);
+        const keep = g.op("Cast", [g.op("Equal", [x.ids, x.ids])], { to: x.x.dtype === "float64" ? 11 : 1 }); // ones, from ids
+        const rows = g.op("Mul", [g.op("Gather", [x.table, x.ids], { axis: 0 }), g.op("Unsqueeze", [keep, g.constant([-1], "int64")])]);
+        const e = g.op("Add", [x.x, rows]);
         const ones = onnxOps.layerNorm(g, e, null, null, 1e-5); // weight = ConstantOfShape(Shape(e)[-1:])
         return onnxOps.attention(g, ones, e, e, null, { numHeads: 1, numKvHeads: 1, window: 2 });
       },
