@@ -8,21 +8,24 @@
  *   bfloat16 : 1 sign | 8 exponent |  7 mantissa   (the top 16 bits of a float32)
  *   float16  : 1 sign | 5 exponent | 10 mantissa   (bias 15, subnormals below 2^-14)
  *
- * float16 and bfloat16 values are stored as raw bits in a Uint16Array.
+ * float16 and bfloat16 values are stored as raw bits in a Uint16Array. float64 (a Float64Array) is not a
+ * checkpoint dtype here: it exists for oracles, e.g. the finite-difference graphs that check autodiff
+ * (onnxruntime's CPU kernels for Add, MatMul, Softmax... also run in double).
  *
  * References: IEEE 754-2008; https://en.wikipedia.org/wiki/Bfloat16_floating-point_format;
  * https://en.wikipedia.org/wiki/Half-precision_floating-point_format
  */
 
-export type DType = "float32" | "float16" | "bfloat16" | "int32" | "int64" | "uint8" | "bool";
+export type DType = "float32" | "float16" | "bfloat16" | "float64" | "int32" | "int64" | "uint8" | "bool";
 
-export type TypedArray = Float32Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
+export type TypedArray = Float32Array | Float64Array | Uint16Array | Int32Array | BigInt64Array | Uint8Array;
 
 /** Bytes per element of each dtype. */
 export const DTYPE_BYTES: Record<DType, number> = {
   float32: 4,
   float16: 2,
   bfloat16: 2,
+  float64: 8,
   int32: 4,
   int64: 8,
   uint8: 1,
@@ -37,6 +40,8 @@ export function allocate(dtype: DType, n: number): TypedArray {
     case "float16":
     case "bfloat16":
       return new Uint16Array(n);
+    case "float64":
+      return new Float64Array(n);
     case "int32":
       return new Int32Array(n);
     case "int64":
@@ -55,6 +60,8 @@ export function viewBytes(dtype: DType, buffer: ArrayBufferLike, byteOffset: num
     case "float16":
     case "bfloat16":
       return new Uint16Array(buffer, byteOffset, n);
+    case "float64":
+      return new Float64Array(buffer, byteOffset, n);
     case "int32":
       return new Int32Array(buffer, byteOffset, n);
     case "int64":
@@ -66,7 +73,7 @@ export function viewBytes(dtype: DType, buffer: ArrayBufferLike, byteOffset: num
 }
 
 export function isFloat(dtype: DType): boolean {
-  return dtype === "float32" || dtype === "float16" || dtype === "bfloat16";
+  return dtype === "float32" || dtype === "float16" || dtype === "bfloat16" || dtype === "float64";
 }
 
 // Shared scratch to reinterpret float32 <-> uint32 bits.
@@ -143,7 +150,7 @@ export function toFloat32Array(dtype: DType, data: TypedArray): Float32Array {
     const src = data as BigInt64Array;
     for (let i = 0; i < n; i++) out[i] = Number(src[i]);
   } else {
-    for (let i = 0; i < n; i++) out[i] = (data as Int32Array | Uint8Array)[i];
+    for (let i = 0; i < n; i++) out[i] = (data as Float64Array | Int32Array | Uint8Array)[i]; // float64: rounded to nearest
   }
   return out;
 }
@@ -169,7 +176,7 @@ export function fromFloat32Array(dtype: DType, values: ArrayLike<number>): Typed
       for (let i = 0; i < n; i++) (out as Uint8Array)[i] = values[i] ? 1 : 0;
       break;
     default:
-      for (let i = 0; i < n; i++) (out as Int32Array | Uint8Array)[i] = values[i];
+      for (let i = 0; i < n; i++) (out as Float64Array | Int32Array | Uint8Array)[i] = values[i]; // float64: exact
   }
   return out;
 }

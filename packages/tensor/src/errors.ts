@@ -35,3 +35,25 @@ export class ArgumentError extends PaliGemmaError {
     super("E_ARGUMENT", message);
   }
 }
+
+/** Static shape inference (autodiff/shape_inference.ts) failed at a node: `node` and `opType` say which. */
+export class ShapeInferenceError extends PaliGemmaError {
+  constructor(
+    readonly node: string,
+    readonly opType: string,
+    message: string,
+  ) {
+    super("E_SHAPE_INFERENCE", `shape inference at node ${node} (${opType}): ${message}`);
+  }
+}
+
+/** Reverse-mode autodiff (autodiff/grad.ts) cannot differentiate a node (no rule, unsupported attribute...) or a request. */
+export class GradientError extends PaliGemmaError {
+  constructor(
+    message: string,
+    readonly node?: string,
+    readonly opType?: string,
+  ) {
+    super("E_GRADIENT", node ? `gradient of node ${node} (${opType}): ${message}` : `grad: ${message}`);
+  }
+}

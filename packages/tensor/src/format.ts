@@ -20,7 +20,7 @@ function fmt(v: number, isFloat: boolean): string {
 }
 
 export function formatTensor(t: Tensor): string {
-  const isFloat = t.dtype === "float32" || t.dtype === "float16" || t.dtype === "bfloat16";
+  const isFloat = t.dtype === "float32" || t.dtype === "float16" || t.dtype === "bfloat16" || t.dtype === "float64";
   const values = t.toFloat32();
   const summarize = t.size > THRESHOLD;
   const cells: string[] = [];

@@ -246,7 +246,7 @@ export class Tensor {
     });
     const v = this.data[flat];
     if (typeof v === "bigint") return Number(v);
-    return this.dtype === "float32" || !isFloat(this.dtype) ? v : toFloat32Array(this.dtype, this.data.subarray(flat, flat + 1) as Uint16Array)[0];
+    return this.dtype === "float32" || this.dtype === "float64" || !isFloat(this.dtype) ? v : toFloat32Array(this.dtype, this.data.subarray(flat, flat + 1) as Uint16Array)[0];
   }
 
   /** The only element of a one-element tensor. */

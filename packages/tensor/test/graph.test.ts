@@ -145,6 +145,28 @@ describe("Graph", () => {
     expect(build([1, 2], 0).signature()).not.toBe(s);
   });
 
+  it("read-only views: nodeList (in order, live), inputList with dims, initializerInfo with data", () => {
+    const g = new Graph("view");
+    const x = g.input("x", "float32", ["batch", 4]);
+    const shape = g.constant([0, 2, 2], "int64", "shape");
+    const ext = g.externalInitializer("w", "float32", [4, 4], { location: "w.bin", offset: 0, length: 64 });
+    const y = g.op("Reshape", [g.op("MatMul", [x, ext]), shape], {}, { name: "r" });
+    const [n0, n1] = g.nodeList();
+    expect([n0.opType, n1.opType, n1.name, n0.domain]).toEqual(["MatMul", "Reshape", "r", ""]);
+    expect(n1.inputs).toEqual([n0.outputs[0], shape]);
+    expect(n1.outputs).toEqual([y]);
+    const ln = g.node("LayerNormalization", [y, null, null], { axis: -1, epsilon: float(1e-6) })[0];
+    expect(g.nodeList().length).toBe(3); // live
+    expect(g.nodeList()[2].attributes).toEqual([{ name: "axis", value: { type: "int", value: -1 } }, { name: "epsilon", value: { type: "float", value: 1e-6 } }]);
+    expect(g.nodeList()[2].inputs).toEqual([y]); // trailing optional inputs are dropped
+    expect(g.inputList()).toEqual([{ value: x, dims: ["batch", 4] }]);
+    const info = g.initializerInfo(shape)!;
+    expect([info.dtype, [...info.shape], [...(info.tensor!.data as BigInt64Array)]]).toEqual(["int64", [3], [0n, 2n, 2n]]);
+    expect(g.initializerInfo(ext)).toEqual({ dtype: "float32", shape: [4, 4] }); // external: no data in memory
+    expect(g.initializerInfo(x)).toBeUndefined();
+    expect(g.initializerInfo(ln)).toBeUndefined();
+  });
+
   it("a graph without outputs, or an output of unknown dtype, is refused with a named error", () => {
     const g = new Graph("empty");
     g.input("x", "float32", [1]);

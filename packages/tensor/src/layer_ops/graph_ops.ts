@@ -8,7 +8,8 @@
  *   CheckpointWeights   external data pointing into the .safetensors files (memory-mapped), a disk
  *                       cache of widened or quantized forms, chosen per linear by a plan
  *   TensorParams        in-memory tensors embedded as initializers (tests, lessons, small models)
- *   (training)          graph inputs, so an optimizer step can feed new values every run
+ *   InputParams         graph inputs named after the parameters (training: grad w.r.t. them, and a
+ *                       step feeds new values every run; input_params.ts)
  * A weight used twice in one graph (the tied embedding) is bound once.
  *
  * Reference: ../onnx/ops/ (each builder's formula), eager_ops.ts (the other implementation).

@@ -5,5 +5,6 @@
 export type { Ops, LinearParams } from "./ops.ts";
 export { EagerOps, mergeHeads, splitHeads, type ParamGetter } from "./eager_ops.ts";
 export { GraphOps, TensorParams, type GraphParams } from "./graph_ops.ts";
+export { InputParams } from "./input_params.ts";
 export { compileBlocks, type Block, type BlockInput, type BlockRunner, type Kernels, type Trace } from "./block.ts";
 export { OnnxKernels, ReferenceKernels, blockGraph, runOps, runOpsMany, type OpsFn } from "./kernels.ts";

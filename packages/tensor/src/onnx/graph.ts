@@ -18,12 +18,18 @@
  * Values remember their dtype where it is known (inputs, initializers, and outputs of ops whose
  * output type follows from their inputs); ORT's own shape inference does the rest.
  *
+ * Read-only views for graph transformations (autodiff, ../autodiff/): `nodeList()` (the nodes in
+ * insertion order, which is a topological order: a node can only read values that already exist),
+ * `inputList()` (graph inputs with their dims), `initializerInfo(v)` (an initializer's dtype, shape
+ * and, when it lives in memory, its Tensor: the Reshape shapes, axes and Slice bounds).
+ *
  * Size: a serialized model must stay under 2 GiB (protobuf's limit), so a fused layer can keep its
  * weights inside, but a 257216 x 2048 float32 embedding (2.1 GB) must be an `externalInitializer`.
  * Initializers share the Tensor's buffer until `toBytes()` copies them into the model once.
  *
  * References: https://onnx.ai/onnx/intro/concepts.html ; https://onnx.ai/onnx/operators/
- * Leaves out: sub-graphs (If/Loop), shape tracking on our side, graph-level optimizations (ORT does them).
+ * Leaves out: sub-graphs (If/Loop), graph-level optimizations (ORT does them); shapes are inferred by
+ * ../autodiff/shape_inference.ts when a transformation needs them.
  */
 import { createHash } from "node:crypto";
 import { isAbsolute } from "node:path";
@@ -67,10 +73,32 @@ export interface NodeOptions {
   dtype?: DType;
 }
 
-interface NodeRecord {
-  opType: string;
-  domain: string;
-  name: string;
+/** A node as a graph transformation reads it (`Graph.nodeList()`); attribute values in ONNX form. */
+export interface GraphNode {
+  readonly opType: string;
+  /** "" = ai.onnx, else e.g. "com.microsoft". */
+  readonly domain: string;
+  readonly name: string;
+  /** `null` = an optional input left out (trailing ones are dropped). */
+  readonly inputs: readonly (Value | null)[];
+  readonly outputs: readonly Value[];
+  readonly attributes: readonly { readonly name: string; readonly value: AttributeValue }[];
+}
+
+/** A graph input and its declared dims (numbers fixed, strings symbolic). */
+export interface GraphInput {
+  readonly value: Value;
+  readonly dims: readonly Dim[];
+}
+
+/** An initializer's declared type; `tensor` is its data when it lives in memory (not external). */
+export interface InitializerInfo {
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly tensor?: Tensor;
+}
+
+interface NodeRecord extends GraphNode {
   inputs: (Value | null)[];
   outputs: Value[];
   attributes: { name: string; value: AttributeValue }[];
@@ -89,7 +117,8 @@ export class Graph {
   private readonly inputs: Value[] = [];
   private readonly inputDims = new Map<Value, readonly Dim[]>();
   private readonly outputs: { value: Value; dims?: readonly Dim[] }[] = [];
-  private readonly initializers: { value: Value; proto: TensorProtoMsg }[] = [];
+  private readonly initializers: { value: Value; proto: TensorProtoMsg; info: InitializerInfo }[] = [];
+  private readonly initializerIndex = new Map<Value, InitializerInfo>();
   private readonly nodes: NodeRecord[] = [];
   private readonly usedNames = new Set<string>(); // value names (inputs, initializers, node outputs)
   private readonly nodeNames = new Set<string>(); // node names: a separate namespace in ONNX
@@ -146,7 +175,7 @@ export class Graph {
     const v = new Value(this, name, tensor.dtype, "initializer");
     const d = tensor.data;
     const rawData = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    this.initializers.push({ value: v, proto: { name: v.name, dataType: this.typeCode(tensor.dtype, int8, name), dims: tensor.shape, rawData } });
+    this.addInitializerRecord(v, { name: v.name, dataType: this.typeCode(tensor.dtype, int8, name), dims: tensor.shape, rawData }, { dtype: tensor.dtype, shape: tensor.shape, tensor });
     return this.touch(v);
   }
 
@@ -164,8 +193,13 @@ export class Graph {
       throw new ArgumentError(`externalInitializer ${name}: length ${ext.length} bytes, but ${dtype} [${shape.join(", ")}] needs ${expected}`);
     }
     const v = new Value(this, this.claim(name, false), dtype, "initializer");
-    this.initializers.push({ value: v, proto: { name: v.name, dataType: this.typeCode(dtype, opts.int8 ?? false, name), dims: shape, external: { ...ext } } });
+    this.addInitializerRecord(v, { name: v.name, dataType: this.typeCode(dtype, opts.int8 ?? false, name), dims: shape, external: { ...ext } }, { dtype, shape: [...shape] });
     return this.touch(v);
+  }
+
+  private addInitializerRecord(value: Value, proto: TensorProtoMsg, info: InitializerInfo): void {
+    this.initializers.push({ value, proto, info });
+    this.initializerIndex.set(value, info);
   }
 
   /** TensorProto data type of an initializer: uint8 bytes may be declared INT8 (code 3). */
@@ -211,6 +245,24 @@ export class Graph {
   }
   get nodeCount(): number {
     return this.nodes.length;
+  }
+
+  /**
+   * The nodes in insertion order, a topological order (read-only and live: nodes added later appear
+   * at the end, so a transformation that adds nodes takes `slice()` first).
+   */
+  nodeList(): readonly GraphNode[] {
+    return this.nodes;
+  }
+
+  /** The graph inputs in declaration order, with their dims. */
+  inputList(): readonly GraphInput[] {
+    return this.inputs.map((value) => ({ value, dims: this.inputDims.get(value)! }));
+  }
+
+  /** dtype, shape and (in-memory ones) data of an initializer or constant; undefined for other values. */
+  initializerInfo(value: Value): InitializerInfo | undefined {
+    return this.initializerIndex.get(value);
   }
 
   /** The serialized ModelProto (memoized until the graph changes or `releaseBytes()`). */

@@ -34,6 +34,7 @@ const ONNX_TYPE: Record<DType, number> = {
   float32: OnnxDataType.FLOAT,
   float16: OnnxDataType.FLOAT16,
   bfloat16: OnnxDataType.BFLOAT16,
+  float64: OnnxDataType.DOUBLE,
   int32: OnnxDataType.INT32,
   int64: OnnxDataType.INT64,
   uint8: OnnxDataType.UINT8,

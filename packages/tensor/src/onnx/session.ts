@@ -56,7 +56,7 @@ export class OnnxRuntimeError extends PaliGemmaError {
 }
 
 const ORT_TYPE: Partial<Record<DType, ort.Tensor.Type>> = {
-  float32: "float32", float16: "float16", int32: "int32", int64: "int64", uint8: "uint8", bool: "bool",
+  float32: "float32", float16: "float16", float64: "float64", int32: "int32", int64: "int64", uint8: "uint8", bool: "bool",
 };
 
 /** Tensor -> ort.Tensor sharing the same buffer (no copy). bfloat16 has no JS ORT type. */
@@ -70,7 +70,7 @@ export function toOrtTensor(t: Tensor, what = "input"): ort.Tensor {
 export function fromOrtTensor(t: ort.Tensor, what = "output"): Tensor {
   const dims = t.dims as readonly number[];
   switch (t.type) {
-    case "float32": case "int32": case "int64": case "uint8": case "bool":
+    case "float32": case "float64": case "int32": case "int64": case "uint8": case "bool":
       return new Tensor(t.type, dims, t.data as TypedArray);
     case "float16": {
       const d = t.data as unknown as ArrayBufferView;

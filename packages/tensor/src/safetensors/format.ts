@@ -46,6 +46,7 @@ export const DTYPE_TO_SAFETENSORS: Readonly<Record<DType, string>> = {
   float32: "F32",
   float16: "F16",
   bfloat16: "BF16",
+  float64: "F64", // written (e.g. test oracles) but not read back: checkpoints are never float64
   int64: "I64",
   int32: "I32",
   uint8: "U8",

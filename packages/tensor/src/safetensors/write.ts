@@ -19,7 +19,7 @@ import type { Tensor } from "../tensor.ts";
 import { DTYPE_TO_SAFETENSORS } from "./format.ts";
 
 /** Position in the reference library's Dtype enum (declaration order = alignment order). */
-const DTYPE_RANK: Record<DType, number> = { bool: 0, uint8: 1, float16: 7, bfloat16: 8, int32: 9, float32: 11, int64: 13 };
+const DTYPE_RANK: Record<DType, number> = { bool: 0, uint8: 1, float16: 7, bfloat16: 8, int32: 9, float32: 11, float64: 12, int64: 13 };
 
 interface Planned {
   name: string;
