@@ -73,3 +73,4 @@ export { l2Normalize, similarity, clipLossOps, siglipLossOps } from "./contrasti
 export { type DualEncoderConfig, TEXT_PREFIX, HEAD_NAMES, dualEncoderExtraSpecs, imageEmbeddings, textEmbeddings } from "./contrastive/dual_encoder.ts";
 export { type Schedule, checkSchedule, learningRate } from "./trainer/schedule.ts";
 export { type LogRow, logCsv, lossCurveImage, writeLossCurve, writeAtomic } from "./trainer/loss_curve.ts";
+export { type TrainSettings, type TrainHooks, TRAIN_DEFAULTS, trainStepSpec, train, parameterCount, checkpointParams } from "./trainer/trainer.ts";

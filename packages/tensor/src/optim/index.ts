@@ -5,3 +5,4 @@
 export { ADAMW_DEFAULTS, adamwStepScalars, clipFactor, adamwUpdate, adamwUpdateGraph, type AdamWHyper, type AdamWGraphScalars } from "./adamw.ts";
 export { type ParamSpec, type TrainStepSpec, type OptimizerState } from "./train_step_spec.ts";
 export { ReferenceTrainStep } from "./reference_train_step.ts";
+export { TrainStep, trainStepGraph } from "./train_step.ts";

@@ -2,8 +2,9 @@
  * evaluate.ts — how often a model is right on freshly generated test scenes, per task.
  *
  * Teaches: evaluation is inference on data the model never trained on, scored by a fixed rule:
- *   for each task, N examples of the TEST split (scenes disjoint from training by construction,
- *   splits.ts), starting at index `start` (so a new start gives new scenes);
+ *   for each task, N examples of the TEST split (or the validation split, during training; both
+ *   disjoint from training by construction, splits.ts), starting at index `start` (a new start
+ *   gives new scenes);
  *   answer = greedy generate(image, prefix), up to `maxNewTokens`, stopping at <eos>;
  *   score  = exact match (caption, VQA, OCR) or box recall at IoU >= 0.5 (detect) (metrics.ts).
  * Generation runs in batches through the normal `PaliGemma.generate` (left padding, prefix-LM mask,
@@ -22,8 +23,10 @@ import type { WorldConfig } from "../world/world_config.ts";
 export interface EvalOptions {
   /** Examples per task (default 100). */
   perTask?: number;
-  /** First test-split index (default 0). */
+  /** First index in the split (default 0). */
   start?: number;
+  /** "test" (default; final numbers) or "validation" (during training). */
+  split?: "test" | "validation";
   /** Tasks to run (default all). */
   tasks?: readonly TaskName[];
   /** Rows per generate call (default 32). */
@@ -48,16 +51,16 @@ export interface EvalResult {
   summary: string;
 }
 
-/** The test examples evaluation uses for `task`: the same start always gives the same ones. */
-export function evalExamples(task: TaskName, world: WorldConfig, perTask: number, start = 0): Example[] {
+/** The examples evaluation uses for `task`: the same split and start always give the same ones. */
+export function evalExamples(task: TaskName, world: WorldConfig, perTask: number, start = 0, split: "test" | "validation" = "test"): Example[] {
   const weights = Object.fromEntries(TASK_NAMES.map((t) => [t, t === task ? 1 : 0])) as Record<TaskName, number>;
-  return splitExamples("test", start, perTask, world, weights);
+  return splitExamples(split, start, perTask, world, weights);
 }
 
 export async function evaluate(model: PaliGemma, world: WorldConfig, options: EvalOptions = {}): Promise<EvalResult> {
   const { perTask = 100, start = 0, batch = 32, maxNewTokens = 32 } = options;
   const tasks = options.tasks ?? TASK_NAMES;
-  const examples = tasks.flatMap((t) => evalExamples(t, world, perTask, start));
+  const examples = tasks.flatMap((t) => evalExamples(t, world, perTask, start, options.split));
   const tally = new TaskAccuracy();
   const records: EvalRecord[] = [];
   for (let i = 0; i < examples.length; i += batch) {

@@ -1,0 +1,246 @@
+/**
+ * trainer.ts — train a tiny PaliGemma from scratch on the synthetic world: the loop, its schedule,
+ * periodic validation, atomic checkpoints, resuming.
+ *
+ * Teaches: a training run is a loop of identical steps over fresh data, plus bookkeeping:
+ *   for step s = 1..S:
+ *     batch_s = B training examples, indices (s - 1) B .. s B - 1 of the seed's stream (splits.ts):
+ *               deterministic, so a resumed run sees exactly the batches it would have seen
+ *     lr_s    = warmup + cosine (schedule.ts)
+ *     loss_s  = one fused step (forward, backward, clip, AdamW: tensor's TrainStep) or the plain-TS
+ *               reference step (ReferenceTrainStep) on the same batch
+ *     every `evalEvery` steps: write the checkpoint, load it with PaliGemma.load, and measure
+ *     per-task accuracy on VALIDATION scenes (never the test split, which is kept for the end)
+ * The checkpoint folder is a Hugging Face one (config.json, model.safetensors, tokenizer.model)
+ * plus trainer_state.json (step, settings, the log) and optimizer.safetensors (AdamW moments), all
+ * written atomically (checkpoint_io.ts); `resume` continues from it bit for bit.
+ *
+ * References: nanoGPT train.py (the loop, resume), llm.c train_gpt2.c, DESIGN.md section 9.
+ * Leaves out: gradient accumulation, data-parallel workers, early stopping.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLASSIC_LAYOUT, PaliGemma, paliGemmaWeightSpecs } from "@paligemma-ts/paligemma";
+import { ArgumentError, Checkpoint, type OptimizerState, ReferenceTrainStep, type SessionOptions, Tensor, TensorParams, TrainStep, type TrainStepSpec, numel, seededRng } from "@paligemma-ts/tensor";
+import { saveCheckpoint } from "../model/checkpoint_io.ts";
+import { paligemmaLoss } from "../model/paligemma_loss.ts";
+import { type TinySizes, TINY_SIZES, decays, initialWeights, tinyConfig, tinyConfigJson } from "../model/tiny_paligemma.ts";
+import { type StepShape, lossInputs } from "../model/training_inputs.ts";
+import { evaluate } from "../eval/evaluate.ts";
+import { cachedTokenizer, makeBatch } from "../world/batch.ts";
+import { DEFAULT_TASK_WEIGHTS, type TaskWeights } from "../world/sampler.ts";
+import { splitExamples } from "../world/splits.ts";
+import { type WorldConfig, worldConfig } from "../world/world_config.ts";
+import { loadWorldTokenizer, worldTokenizerModel } from "../world/world_tokenizer.ts";
+import { type LogRow, writeLossCurve } from "./loss_curve.ts";
+import { type Schedule, checkSchedule, learningRate } from "./schedule.ts";
+
+export interface TrainSettings {
+  steps: number;
+  batch: number;
+  seed: number;
+  lr: number;
+  warmup: number;
+  /** Final lr as a fraction of the peak. */
+  floor: number;
+  clip: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** Validate + checkpoint every this many steps (0 = only at the end). */
+  evalEvery: number;
+  /** Validation examples per task. */
+  evalPerTask: number;
+  /** Slots per row and target slots per row of the fixed step frame. */
+  length: number;
+  maxTargets: number;
+  sizes: TinySizes;
+  world: Partial<WorldConfig>;
+  tasks: TaskWeights;
+  /** "onnx" (the fused step) or "reference" (plain TS, slow: for the benchmark and tests). */
+  kernels: "onnx" | "reference";
+  /** Initialize these weights from another checkpoint (e.g. stage 0's vision tower); names must match. */
+  init?: string;
+}
+
+export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
+  steps: 6000, batch: 64, seed: 0, lr: 3e-3, warmup: 200, floor: 0.05, clip: 1, weightDecay: 0.01, beta1: 0.9, beta2: 0.98,
+  evalEvery: 500, evalPerTask: 50, length: 96, maxTargets: 32, sizes: TINY_SIZES, world: {}, tasks: DEFAULT_TASK_WEIGHTS, kernels: "onnx",
+});
+
+export interface TrainHooks {
+  onStep?: (row: LogRow) => void;
+  onEval?: (step: number, summary: string, accuracy: Record<string, number>) => void;
+  log?: (line: string) => void;
+}
+
+interface StepRunner {
+  step: number;
+  run(batch: Record<string, Tensor>, lr: number): Promise<{ loss: number; gradNorm: number }>;
+  params(): Map<string, Float32Array>;
+  state(): OptimizerState;
+  dispose(): Promise<void>;
+}
+
+const STATE_FILE = "trainer_state.json";
+const OPTIMIZER_FILE = "optimizer.safetensors";
+
+/** The step spec of the tiny PaliGemma's loss in the fixed frame `shape`. */
+export function trainStepSpec(s: TrainSettings): TrainStepSpec {
+  const c = tinyConfig(s.sizes);
+  const shape: StepShape = { batch: s.batch, length: s.length, maxTargets: s.maxTargets };
+  const { batch: B, length: L, maxTargets } = shape;
+  const N = c.num_image_tokens;
+  const D = c.text_config.head_dim;
+  const S = c.vision_config.image_size;
+  const Nt = B * maxTargets;
+  return {
+    name: "tiny_paligemma_train_step",
+    params: paliGemmaWeightSpecs(c, CLASSIC_LAYOUT).map((p) => ({ name: p.name, shape: p.shape, decay: decays(p.name, p.shape) ? s.weightDecay : 0 })),
+    inputs: {
+      pixel_values: { dtype: "float32", dims: [B, 3, S, S] },
+      text_ids: { dtype: "int64", dims: [B, L - N] },
+      attention_mask: { dtype: "float32", dims: [B, 1, L, L] },
+      cos: { dtype: "float32", dims: [B, L, D / 2] },
+      sin: { dtype: "float32", dims: [B, L, D / 2] },
+      target_rows: { dtype: "int64", dims: [Nt] },
+      target_onehot: { dtype: "float32", dims: [Nt, c.text_config.vocab_size] },
+    },
+    loss: (ops, x) => paligemmaLoss(ops, c, CLASSIC_LAYOUT, x as never, B, L).loss,
+    clip: s.clip,
+    hyper: { beta1: s.beta1, beta2: s.beta2, eps: 1e-8 },
+  };
+}
+
+/** Initial weights: fresh (seeded), then `init`'s tensors where it has them. */
+function startingWeights(s: TrainSettings): Map<string, Float32Array> {
+  const c = tinyConfig(s.sizes);
+  const w = new Map([...initialWeights(c, seededRng(s.seed)).entries()].map(([k, t]) => [k, t.toFloat32()]));
+  if (s.init) {
+    const ckpt = Checkpoint.open(s.init);
+    try {
+      for (const n of ckpt.names()) {
+        if (!w.has(n)) continue;
+        const t = ckpt.read(n).toFloat32();
+        if (t.length !== w.get(n)!.length) throw new ArgumentError(`train --init ${s.init}: ${n} has ${t.length} values, the model needs ${w.get(n)!.length}`);
+        w.set(n, t);
+      }
+    } finally {
+      ckpt.close();
+    }
+  }
+  return w;
+}
+
+async function makeStep(s: TrainSettings, weights: Map<string, Float32Array>, state: OptimizerState | undefined, session: SessionOptions): Promise<StepRunner> {
+  const spec = trainStepSpec(s);
+  if (s.kernels === "reference") return new ReferenceTrainStep(spec, weights, state);
+  return TrainStep.create(spec, weights, state, session);
+}
+
+/** Weights as named Tensors with their shapes. */
+function asTensors(s: TrainSettings, weights: Map<string, Float32Array>): Map<string, Tensor> {
+  const c = tinyConfig(s.sizes);
+  return new Map(paliGemmaWeightSpecs(c, CLASSIC_LAYOUT).map((p) => [p.name, new Tensor("float32", p.shape, weights.get(p.name)!.slice())]));
+}
+
+/** Write the run's folder (see the header). */
+function save(out: string, s: TrainSettings, step: StepRunner, log: readonly LogRow[]): void {
+  const st = step.state();
+  const shapes = new Map(trainStepSpec(s).params.map((p) => [p.name, p.shape]));
+  const moments = new Map<string, Tensor>();
+  for (const [k, v] of st.m) moments.set(`m:${k}`, new Tensor("float32", shapes.get(k)!, v.slice()));
+  for (const [k, v] of st.v) moments.set(`v:${k}`, new Tensor("float32", shapes.get(k)!, v.slice()));
+  saveCheckpoint(out, {
+    config: tinyConfigJson(s.sizes),
+    tensors: asTensors(s, step.params()),
+    tokenizerModel: worldTokenizerModel(),
+    extra: { [STATE_FILE]: `${JSON.stringify({ step: st.step, settings: s, log }, null, 1)}\n`, [OPTIMIZER_FILE]: moments },
+  });
+}
+
+/** Read a run's folder back: settings, weights, optimizer state, log. */
+function load(out: string): { settings: TrainSettings; weights: Map<string, Float32Array>; state: OptimizerState; log: LogRow[] } {
+  const st = JSON.parse(readFileSync(join(out, STATE_FILE), "utf8"));
+  const model = Checkpoint.open(out);
+  const opt = Checkpoint.open(join(out, OPTIMIZER_FILE));
+  try {
+    const weights = new Map(model.names().map((n) => [n, model.read(n).toFloat32()]));
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const n of opt.names()) (n.startsWith("m:") ? m : v).set(n.slice(2), opt.read(n).toFloat32());
+    return { settings: st.settings, weights, state: { step: st.step, m, v }, log: st.log };
+  } finally {
+    model.close();
+    opt.close();
+  }
+}
+
+/** Train into `out` (see the header); `resume` continues a run found there. Returns the log. */
+export async function train(out: string, settings: Partial<TrainSettings> = {}, options: { resume?: boolean; session?: SessionOptions } & TrainHooks = {}): Promise<LogRow[]> {
+  let s: TrainSettings = { ...TRAIN_DEFAULTS, ...settings };
+  let weights: Map<string, Float32Array>;
+  let state: OptimizerState | undefined;
+  let log: LogRow[] = [];
+  if (options.resume && existsSync(join(out, STATE_FILE))) {
+    const r = load(out);
+    s = { ...r.settings, steps: settings.steps ?? r.settings.steps };
+    ({ weights, state, log } = r);
+    options.log?.(`resuming ${out} at step ${state.step} of ${s.steps}`);
+  } else {
+    weights = startingWeights(s);
+  }
+  const schedule: Schedule = { lr: s.lr, warmup: s.warmup, steps: s.steps, floor: s.floor };
+  checkSchedule(schedule);
+  const world = worldConfig(s.world);
+  const c = tinyConfig(s.sizes);
+  const tokenizer = cachedTokenizer(await loadWorldTokenizer());
+  const frame: StepShape = { batch: s.batch, length: s.length, maxTargets: s.maxTargets };
+  const step = await makeStep(s, weights, state, options.session ?? {});
+  const params = paliGemmaWeightSpecs(c, CLASSIC_LAYOUT).reduce((a, p) => a + numel(p.shape), 0);
+  options.log?.(`tiny PaliGemma: ${(params / 1e6).toFixed(2)}M parameters; ${s.steps} steps of ${s.batch} examples; ${s.kernels} kernels`);
+  const offset = s.seed * 1_000_003; // each seed its own stream of training examples
+  try {
+    while (step.step < s.steps) {
+      const k = step.step + 1;
+      const examples = splitExamples("train", offset + (k - 1) * s.batch, s.batch, world, s.tasks);
+      const feeds = lossInputs(makeBatch(examples, tokenizer, world), c, frame);
+      const lr = learningRate(schedule, k);
+      const t0 = performance.now();
+      const { loss, gradNorm } = await step.run(feeds, lr);
+      if (!Number.isFinite(loss)) throw new ArgumentError(`train: the loss became ${loss} at step ${k} (lr ${lr}); lower --lr or raise --warmup`);
+      const row: LogRow = { step: k, loss, lr, gradNorm, stepMs: performance.now() - t0 };
+      log.push(row);
+      options.onStep?.(row);
+      const last = k === s.steps;
+      if (last || (s.evalEvery > 0 && k % s.evalEvery === 0)) {
+        save(out, s, step, log);
+        const model = await PaliGemma.load(out, { backend: "onnx" });
+        const r = await evaluate(model, world, { perTask: s.evalPerTask, split: "validation" });
+        await model.dispose();
+        row.val = Object.fromEntries(Object.entries(r.results).map(([t, v]) => [t, v!.accuracy]));
+        save(out, s, step, log);
+        await writeLossCurve(log, join(out, "loss.csv"), join(out, "loss.png"));
+        options.onEval?.(k, r.summary, row.val);
+      }
+    }
+  } finally {
+    await step.dispose();
+  }
+  return log;
+}
+
+/** Parameters of the tiny model with `sizes` (for reports). */
+export function parameterCount(sizes: TinySizes = TINY_SIZES): number {
+  return paliGemmaWeightSpecs(tinyConfig(sizes), CLASSIC_LAYOUT).reduce((a, p) => a + numel(p.shape), 0);
+}
+
+/** The weights of a trained checkpoint as in-memory params (e.g. to evaluate without a folder). */
+export function checkpointParams(dir: string): TensorParams {
+  const ckpt = Checkpoint.open(dir);
+  try {
+    return TensorParams.fromCheckpoint(ckpt);
+  } finally {
+    ckpt.close();
+  }
+}
