@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,6 +32,22 @@ function thrown(f: () => unknown): SafetensorsError {
     return e as SafetensorsError;
   }
   throw new Error("expected a SafetensorsError");
+}
+
+/**
+ * Checkpoint.open(p) in a child process with a 20 s limit: opening a FIFO for reading blocks the
+ * whole thread, which no in-process timeout can interrupt, so a regression must fail, not hang.
+ */
+function openInChild(p: string): { hung: boolean; message?: string; tensor?: string; name?: string } {
+  const src = new URL("../src/index.ts", import.meta.url).href;
+  const code = `const { Checkpoint } = await import(${JSON.stringify(src)});
+try { Checkpoint.open(${JSON.stringify(p)}); console.log(JSON.stringify({})); }
+catch (e) { console.log(JSON.stringify({ name: e.constructor.name, message: e.message, tensor: e.tensor })); }`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { timeout: 20_000, encoding: "utf8" });
+  if (r.signal || r.error) return { hung: true };
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
+  expect(out.name).toBe("SafetensorsError");
+  return { hung: false, ...out };
 }
 
 describe("Checkpoint", () => {
@@ -97,5 +114,60 @@ describe("Checkpoint", () => {
     fs.mkdirSync(empty);
     expect(thrown(() => Checkpoint.open(empty)).message).toMatch(/neither model\.safetensors\.index\.json nor model\.safetensors/);
     expect(thrown(() => Checkpoint.open(path.join(root, "nowhere"))).message).toMatch(/nowhere: checkpoint not found/);
+  });
+
+  describe("hostile shard names and non-regular shard files", () => {
+    const s1 = "model-00001-of-00002.safetensors";
+    const s2 = "model-00002-of-00002.safetensors";
+    const withShard = (bad: string) => sharded({ index: { weight_map: { "embed.weight": s1, "norm.weight": s1, "head.weight": bad } } });
+
+    it.each(["..", ".", "", "/etc/passwd", "sub/x.safetensors", "..\\x", "x\0y"])("shard name %j is refused naming the index and the entry", (bad) => {
+      const d = withShard(bad);
+      const e = thrown(() => Checkpoint.open(d));
+      expect(e.file).toBe(path.join(d, "model.safetensors.index.json"));
+      expect(e.tensor).toBe("head.weight");
+      expect(e.message).toContain(JSON.stringify(bad));
+      expect(e.message).toMatch(/expected a shard file name in the same folder/);
+    });
+
+    it("a shard that is a directory is refused by name, not with a bare EISDIR", () => {
+      const d = withShard("shard-dir");
+      fs.mkdirSync(path.join(d, "shard-dir"));
+      const e = thrown(() => Checkpoint.open(d));
+      expect(e.file).toBe(path.join(d, "model.safetensors.index.json"));
+      expect(e.tensor).toBe("head.weight");
+      expect(e.message).toMatch(/"shard-dir" is a directory, not a regular shard file/);
+    });
+
+    it("a shard that is a FIFO is refused without opening it for reading (no hang)", () => {
+      const d = withShard("fifo.safetensors");
+      const fifo = path.join(d, "fifo.safetensors");
+      execFileSync("mkfifo", [fifo]);
+      const viaIndex = openInChild(d);
+      expect(viaIndex.hung).toBe(false);
+      expect(viaIndex.tensor).toBe("head.weight");
+      expect(viaIndex.message).toMatch(/"fifo\.safetensors" is a FIFO \(named pipe\), not a regular shard file/);
+      // Opened directly (no index), the single file is refused the same way.
+      expect(openInChild(fifo).message).toMatch(/is a FIFO \(named pipe\), expected a regular file/);
+    });
+
+    it("a symlinked shard (the Hugging Face cache layout) still opens", () => {
+      const d = sharded();
+      const blob = path.join(d, "blob");
+      fs.renameSync(path.join(d, s2), blob);
+      fs.symlinkSync(blob, path.join(d, s2));
+      const c = Checkpoint.open(d);
+      expect(c.read("head.weight").toArray()).toEqual([0.5, -1]);
+      c.close();
+    });
+
+    it("an index that is a FIFO is refused, not waited on", () => {
+      const d = path.join(root, `fifo-index-${n++}`);
+      fs.mkdirSync(d);
+      execFileSync("mkfifo", [path.join(d, "model.safetensors.index.json")]);
+      const r = openInChild(d);
+      expect(r.hung).toBe(false);
+      expect(r.message).toMatch(/index\.json.*is a FIFO/);
+    });
   });
 });
