@@ -1,7 +1,7 @@
 /**
  * @paligemma-ts/siglip — the SigLIP vision tower (patch embedding, pre-LN encoder, post-layernorm).
  */
-export { siglipVisionConfig, numPatches, SIGLIP_VISION_DEFAULTS, type SiglipVisionConfig } from "./config.ts";
+export { siglipVisionConfig, numPatches, SIGLIP_VISION_DEFAULTS, MAX_IMAGE_SIZE, type SiglipVisionConfig } from "./config.ts";
 export { siglipWeightSpecs, siglipWeights, PALIGEMMA_VISION_PREFIX, type SiglipVisionWeights, type SiglipEncoderLayerWeights } from "./weights.ts";
 export { siglipEmbeddings } from "./embeddings.ts";
 export { siglipEncoderLayer } from "./encoder_layer.ts";

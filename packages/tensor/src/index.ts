@@ -5,7 +5,7 @@ export * from "./dtype.ts";
 export * from "./errors.ts";
 export * from "./tensor.ts";
 export * from "./random.ts";
-export { FileError, fileKind, openRegularFile, readRegularFile, readRegularFileAsync } from "./regular_file.ts";
+export { FileError, errorReason, fileKind, openRegularFile, readRegularFile, readRegularFileAsync } from "./regular_file.ts";
 export { formatTensor } from "./format.ts";
 export * from "./ops/index.ts";
 export * from "./testing.ts";

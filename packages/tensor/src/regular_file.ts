@@ -26,10 +26,18 @@ import { PaliGemmaError } from "./errors.ts";
 /** A path that cannot be read as a regular file (missing, a FIFO, a directory, too large, ...). */
 export class FileError extends PaliGemmaError {
   readonly file: string;
+  /** The message without the path, for callers that name the file themselves. */
+  readonly reason: string;
   constructor(file: string, reason: string, options?: { cause?: unknown }) {
     super("E_FILE", `${file}: ${reason}`, options);
     this.file = file;
+    this.reason = reason;
   }
+}
+
+/** An error's message without a FileError's path prefix (callers that already name the file). */
+export function errorReason(e: unknown): string {
+  return e instanceof FileError ? e.reason : (e as Error).message;
 }
 
 /** What kind of non-regular file a Stats describes, for messages. */

@@ -19,7 +19,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileKind, readRegularFile } from "../regular_file.ts";
+import { errorReason, fileKind, readRegularFile } from "../regular_file.ts";
 import type { Tensor } from "../tensor.ts";
 import { SafetensorsError } from "./format.ts";
 import { SafetensorsFile, type TensorInfo } from "./safetensors_file.ts";
@@ -50,7 +50,7 @@ function readIndex(indexPath: string): Map<string, string> {
   try {
     json = JSON.parse(readRegularFile(indexPath, MAX_INDEX_BYTES).toString("utf8"));
   } catch (e) {
-    throw new SafetensorsError(indexPath, `cannot read the shard index as JSON (${(e as Error).message})`, undefined, { cause: e });
+    throw new SafetensorsError(indexPath, `cannot read the shard index as JSON (${errorReason(e)})`, undefined, { cause: e });
   }
   const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
   if (weightMap === null || typeof weightMap !== "object" || Array.isArray(weightMap)) {

@@ -16,7 +16,7 @@
  */
 import * as fs from "node:fs";
 import { type DType, viewBytes } from "../dtype.ts";
-import { type FileError, openRegularFile } from "../regular_file.ts";
+import { errorReason, openRegularFile } from "../regular_file.ts";
 import { Tensor, numel } from "../tensor.ts";
 import { type HeaderEntry, SafetensorsError, checkHeaderLength, parseHeader } from "./format.ts";
 
@@ -61,7 +61,7 @@ export class SafetensorsFile {
     try {
       fd = openRegularFile(path); // O_NONBLOCK + fstat: a FIFO, a directory or a device is refused, never read
     } catch (e) {
-      throw new SafetensorsError(path, `cannot open: ${(e as FileError).message}`, undefined, { cause: e });
+      throw new SafetensorsError(path, errorReason(e), undefined, { cause: e });
     }
     try {
       const size = fs.fstatSync(fd).size;
