@@ -94,6 +94,20 @@ describe("decode never throws", () => {
     expect(tk.encode("")).toEqual([]);
     expect(tk.decode([])).toBe("");
   });
+
+  it("a leading U+FEFF survives decode, as SentencePiece keeps it (short and long texts)", () => {
+    // The byte-fallback pieces <0xEF><0xBB><0xBF> spell the BOM. Texts over 16 bytes went through
+    // the runtime's TextDecoder, whose default drops a leading BOM.
+    for (const text of ["\uFEFFhi", "\uFEFFhello world, this is a longer text", "a\uFEFFhello world, this is a longer text"]) {
+      const ids = tk.encode(text);
+      expect(ids.slice(0, 3).map((id) => tk.idToPiece(id))).toEqual(text.startsWith("a") ? ["a", "<0xEF>", "<0xBB>"] : ["<0xEF>", "<0xBB>", "<0xBF>"]);
+      expect(tk.decode(ids)).toBe(text);
+    }
+  });
+
+  it("loading leaves the global TextDecoder as it was", () => {
+    expect(new TextDecoder("utf-8").decode(Uint8Array.from([0xef, 0xbb, 0xbf, 0x61]))).toBe("a");
+  });
 });
 
 describe("loading", () => {
