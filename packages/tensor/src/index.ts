@@ -9,5 +9,6 @@ export { FileError, errorReason, fileKind, openRegularFile, readRegularFile, rea
 export { formatTensor } from "./format.ts";
 export * from "./ops/index.ts";
 export * from "./testing.ts";
+export { runIsolated, reportProgress, type IsolatedResult } from "./isolated.ts";
 export * from "./safetensors/index.ts";
 export * from "./onnx/index.ts";

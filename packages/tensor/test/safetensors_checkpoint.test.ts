@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Checkpoint, SafetensorsError, Tensor, writeSafetensors } from "../src/index.ts";
+import { Checkpoint, SafetensorsError, Tensor, runIsolated, writeSafetensors } from "../src/index.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-test-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -38,16 +38,11 @@ function thrown(f: () => unknown): SafetensorsError {
  * Checkpoint.open(p) in a child process with a 20 s limit: opening a FIFO for reading blocks the
  * whole thread, which no in-process timeout can interrupt, so a regression must fail, not hang.
  */
-function openInChild(p: string): { hung: boolean; message?: string; tensor?: string; name?: string } {
-  const src = new URL("../src/index.ts", import.meta.url).href;
-  const code = `const { Checkpoint } = await import(${JSON.stringify(src)});
-try { Checkpoint.open(${JSON.stringify(p)}); console.log(JSON.stringify({})); }
-catch (e) { console.log(JSON.stringify({ name: e.constructor.name, message: e.message, tensor: e.tensor })); }`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { timeout: 20_000, encoding: "utf8" });
-  if (r.signal || r.error) return { hung: true };
-  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
-  expect(out.name).toBe("SafetensorsError");
-  return { hung: false, ...out };
+function openInChild(p: string): { hung: boolean; message?: string; tensor?: string } {
+  const r = runIsolated<{ name?: string; message?: string; tensor?: string }>(new URL("./open_checkpoint.ts", import.meta.url).href, "openCheckpoint", [p], { timeoutMs: 20_000 });
+  if (r.hung || r.crashed) return { hung: true };
+  expect(r.value?.name).toBe("SafetensorsError");
+  return { hung: false, ...r.value };
 }
 
 describe("Checkpoint", () => {
