@@ -4,6 +4,16 @@
  */
 export { paliGemmaConfig, loadPaliGemmaConfig, type PaliGemmaConfig } from "./config.ts";
 export {
+  checkTokenizerAgainstConfig,
+  assertPromptSupported,
+  promptTask,
+  TokenizerMismatchError,
+  LOC_PIECES,
+  SEG_PIECES,
+  type CheckedTokenizer,
+  type TokenizerReport,
+} from "./tokenizer_check.ts";
+export {
   CheckpointError,
   checkCheckpoint,
   detectLayout,
