@@ -125,6 +125,13 @@ describe("Checkpoint", () => {
       expect(e.message).toMatch(/expected a shard file name in the same folder/);
     });
 
+    it("a shard name the OS cannot open (ENAMETOOLONG, found by fuzz_safetensors) is refused naming the entry", () => {
+      const d = withShard("x".repeat(300));
+      const e = thrown(() => Checkpoint.open(d));
+      expect(e.tensor).toBe("head.weight");
+      expect(e.message).toMatch(/weight_map entry "x{300}" cannot be opened: ENAMETOOLONG/);
+    });
+
     it("a shard that is a directory is refused by name, not with a bare EISDIR", () => {
       const d = withShard("shard-dir");
       fs.mkdirSync(path.join(d, "shard-dir"));

@@ -96,7 +96,13 @@ export class Checkpoint {
         for (const shard of new Set(weightMap.values())) {
           const shardPath = path.join(pathOrDir, shard);
           const first = [...weightMap].find(([, s]) => s === shard)![0];
-          const st = fs.statSync(shardPath, { throwIfNoEntry: false }); // follows symlinks (the HF cache uses them)
+          let st: fs.Stats | undefined;
+          try {
+            st = fs.statSync(shardPath, { throwIfNoEntry: false }); // follows symlinks (the HF cache uses them)
+          } catch (e) {
+            // ENAMETOOLONG, ELOOP, EACCES, ...: the name is unusable, say which entry holds it
+            throw new SafetensorsError(indexPath, `weight_map entry ${JSON.stringify(shard)} cannot be opened: ${(e as Error).message}`, first, { cause: e });
+          }
           if (!st) throw new SafetensorsError(shardPath, `shard "${shard}" named in ${INDEX_FILE} (e.g. for this tensor) is missing`, first);
           if (!st.isFile()) {
             throw new SafetensorsError(indexPath, `weight_map entry "${shard}" is ${fileKind(st)}, not a regular shard file (${shardPath})`, first);
