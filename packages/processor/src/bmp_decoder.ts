@@ -9,7 +9,8 @@
  *
  * bmp-ts allocates width * |height| * 4 bytes before reading a single pixel, so the same two
  * fields, read the way bmp-ts reads them (width unsigned, height signed), are checked against the
- * pixel limit first. Its output is ABGR, which jimp's wrapper turns into RGBA; alpha is dropped.
+ * pixel limit first, and the color table size against the file (checkBmpHeader). Its output is
+ * ABGR, which jimp's wrapper turns into RGBA; alpha is dropped.
  *
  * Reference: https://learn.microsoft.com/en-us/windows/win32/api/wingdi/ns-wingdi-bitmapinfoheader;
  * bmp-ts decoder.js (parseHeader, parseRGBA).
@@ -60,11 +61,30 @@ export function dropAlpha(rgba: Uint8Array, width: number, height: number): Uint
   return rgb;
 }
 
+/**
+ * The other header fields bmp-ts sizes its work by: the color table (it allocates an array of
+ * `colors` entries before reading them, so 0x0D000000 colors cost 100+ MB) must hold at most 256
+ * entries (PIL: "Unsupported BMP Palette size") and fit in the file; bits per pixel must be one
+ * bmp-ts decodes.
+ */
+function checkBmpHeader(b: Uint8Array): void {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 54) throw new ImageFormatError("BMP", `file is truncated (${b.length} bytes, no complete info header)`);
+  const headerSize = dv.getUint32(14, true);
+  const bpp = dv.getUint16(28, true);
+  const colors = dv.getUint32(46, true);
+  if (![1, 4, 8, 16, 24, 32].includes(bpp)) throw new ImageFormatError("BMP", `unsupported ${bpp} bits per pixel`, true);
+  const entries = colors === 0 && bpp <= 8 ? 1 << bpp : colors;
+  if (entries > 256) throw new ImageFormatError("BMP", `unsupported BMP palette size (${entries} colors)`, true);
+  if (14 + headerSize + 4 * entries > b.length) throw new ImageFormatError("BMP", `file is truncated (the ${entries}-color table runs past the end)`);
+}
+
 /** Decode BMP bytes (pixel limit first). Errors of bmp-ts are rethrown as ImageFormatError with the reason. */
 export async function decodeBmp(bytes: Buffer, limit: PixelLimit): Promise<RgbImage> {
   const { width: w, height: h } = bmpDeclaredSize(bytes);
   if (w === 0 || h === 0) throw new ImageFormatError("BMP", `invalid size ${w} x ${h}`);
   checkPixelLimit(limit, "BMP", w, h);
+  checkBmpHeader(bytes);
   let bitmap: Bitmap;
   try {
     bitmap = await jimpCodec("image/bmp").decode!(bytes);
