@@ -66,6 +66,17 @@ describe("the default limit is PIL's MAX_IMAGE_PIXELS, checked from the header o
     expect((await refusal(tiffHeaderOnly(8, 8, { tile: [65536, 65536] }))).message).toMatch(/TIFF tile header declares 65536 x 65536/);
   });
 
+  it("a BMP color table of 0x0D000000 entries is refused before bmp-ts allocates for it (found by fuzz_images)", async () => {
+    const b = bmpHeader(2, 2);
+    b.writeUInt16LE(8, 28); // 8 bits per pixel
+    b.writeUInt32LE(0x0d000000, 46); // colors used
+    const err = await loadImage(b).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect((err as Error).message).toMatch(/unsupported BMP: unsupported BMP palette size \(218103808 colors\)/);
+    b.writeUInt32LE(200, 46); // 200 colors, but the file ends after the header
+    await expect(loadImage(b)).rejects.toThrow(/the 200-color table runs past the end/);
+  });
+
   it("a file path's refusal names the file", async () => {
     const p = new URL("./pil/files/gray16.png", import.meta.url).pathname;
     const err = await loadImage(p, { maxPixels: 100 }).catch((e: unknown) => e);

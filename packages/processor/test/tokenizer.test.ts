@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { PaliGemmaError } from "@paligemma-ts/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaliGemmaTokenizer, TokenizerLoadError } from "../src/index.ts";
+import { SentencePieceModelError, parseSentencePieceModel } from "../src/sentencepiece_model.ts";
 
 const fixtures = new URL("../../../fixtures/", import.meta.url);
 const golden = JSON.parse(readFileSync(new URL("processor/golden.json", fixtures), "utf8")) as {
@@ -123,6 +124,17 @@ describe("loading", () => {
     const before = [process.listenerCount("uncaughtException"), process.listenerCount("unhandledRejection")];
     await PaliGemmaTokenizer.load(modelDir);
     expect([process.listenerCount("uncaughtException"), process.listenerCount("unhandledRejection")]).toEqual(before);
+  });
+
+  it("a piece that is not valid UTF-8 is a typed error, in the reader and through load (found by fuzz_tokenizer)", async () => {
+    const bytes = Buffer.from(readFileSync(join(modelDir, "tokenizer.model")));
+    const at = bytes.indexOf(Buffer.from("<loc0000>"));
+    bytes[at + 1] = 0xff; // not UTF-8
+    expect(() => parseSentencePieceModel(bytes)).toThrow(SentencePieceModelError);
+    expect(() => parseSentencePieceModel(bytes)).toThrow(/piece \d+ is not valid UTF-8/);
+    const bad = join(dir, "bad-utf8.model");
+    writeFileSync(bad, bytes);
+    await expect(PaliGemmaTokenizer.load(bad)).rejects.toThrow(TokenizerLoadError);
   });
 
   it("a missing file or a non-model file is a TokenizerLoadError naming it", async () => {
