@@ -317,12 +317,23 @@ def make_tiff():
     add("palette4.tif", tiff(8, h, {258: (3, [4]), 262: (3, [3]), 278: (3, [h]), 320: (3, cmap)}, [bytes(((x * 2 + y) % 16) << 4 | ((x * 3 + y) % 16) for y in range(h) for x in range(4))]))
 
 
+def make_bmp_seeds():
+    """BMP seeds for fuzz_images.test.ts (../fuzz_corpus): bmp-ts decodes them, they are not goldens."""
+    corpus = os.path.join(HERE, "..", "fuzz_corpus")
+    os.makedirs(corpus, exist_ok=True)
+    im = Image.new("RGB", (13, 7))
+    im.putdata([((x * 19) % 256, (y * 37) % 256, (x * y * 5) % 256) for y in range(7) for x in range(13)])
+    for name, mode in (("rgb24", "RGB"), ("palette8", "P"), ("bilevel", "1"), ("gray8", "L"), ("rgba32", "RGBA")):
+        im.convert(mode).save(os.path.join(corpus, f"{name}.bmp"))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     make_png()
     make_jpeg()
     make_gif()
     make_tiff()
+    make_bmp_seeds()
     versions = {"pillow": PIL.__version__, "libjpeg": features.version("jpg"), "libjpeg_turbo": features.check_feature("libjpeg_turbo"), "zlib": features.version("zlib"), "libtiff": features.version("libtiff")}
     with open(os.path.join(HERE, "pil_goldens.json"), "w") as f:
         json.dump({"versions": versions, "cases": goldens}, f, indent=1, sort_keys=True)
