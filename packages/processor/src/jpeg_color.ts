@@ -115,10 +115,15 @@ for (let i = 0; i < 256; i++) {
 }
 const clamp255 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
 
-/** Decoded coefficients -> an RGB image. */
+/**
+ * Decoded coefficients -> an RGB image. Consumes the frame: once the IDCT planes exist the
+ * coefficient arrays (2 bytes per sample) are released, so peak memory is the larger of
+ * coefficients + planes and planes + upsampled planes + RGB, not all of them at once.
+ */
 export function jpegToRgb(frame: JpegFrame): RgbImage {
   const { width, height } = frame;
   const planes = componentPlanes(frame);
+  for (const c of frame.components) c.coef = new Int16Array(0);
   const full = frame.components.map((c, i) => {
     const fx = frame.maxH / c.h;
     const fy = frame.maxV / c.v;
