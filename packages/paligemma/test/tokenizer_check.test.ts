@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PaliGemmaTokenizer } from "@paligemma-ts/processor";
-import { PaliGemmaError } from "@paligemma-ts/tensor";
+import { PaliGemmaError, errorOf } from "@paligemma-ts/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CheckedTokenizer, TokenizerMismatchError, assertPromptSupported, checkTokenizerAgainstConfig, loadPaliGemmaConfig, promptTask } from "../src/index.ts";
 import { FIXTURES, fixtureDir } from "./fixtures.ts";
@@ -24,14 +24,10 @@ function renamed(from: string, to: string): string {
 }
 
 function mismatch(f: () => unknown): TokenizerMismatchError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TokenizerMismatchError);
-    expect(e).toBeInstanceOf(PaliGemmaError);
-    return e as TokenizerMismatchError;
-  }
-  throw new Error("expected a TokenizerMismatchError");
+  const e = errorOf(f);
+  expect(e).toBeInstanceOf(TokenizerMismatchError);
+  expect(e).toBeInstanceOf(PaliGemmaError);
+  return e as TokenizerMismatchError;
 }
 
 describe("checkTokenizerAgainstConfig", () => {

@@ -9,10 +9,8 @@
  *                              then the LZW minimum code size and the data in sub-blocks
  *   0x3B                       the end; a sub-block is a length byte (0 ends the list) and that many bytes
  *
- * LZW in GIF: codes least-significant bit first, starting at (min code size + 1) bits, Clear =
- * 2^min, End = Clear + 1; a code widens when the table reaches 2^bits entries, up to 12 bits; a
- * full table is kept until the next Clear. An interlaced frame sends rows 0, 8, 16, ..., then 4,
- * 12, ..., then 2, 6, ..., then the odd rows.
+ * The pixel data is LZW-coded in GIF's dialect (lzw.ts). An interlaced frame sends rows 0, 8, 16,
+ * ..., then 4, 12, ..., then 2, 6, ..., then the odd rows.
  *
  * PIL's first frame (GifImagePlugin): the canvas is the logical screen, grown to hold the frame if
  * the frame sticks out; it starts filled with the transparent index (else 0); the frame's indices
@@ -30,6 +28,7 @@
 import type { RgbImage } from "./image_io.ts";
 import { ImageFormatError } from "./image_errors.ts";
 import { type PixelLimit, checkPixelLimit } from "./image_limits.ts";
+import { GIF_LZW, lzwDecode } from "./lzw.ts";
 
 /** Malformed GIF bytes (loadImage adds the file name). */
 export class GifError extends ImageFormatError {
@@ -53,23 +52,15 @@ interface Frame {
 /** Concatenate the sub-blocks starting at p; returns the data and the position after the terminator. */
 function subBlocks(b: Uint8Array, p: number, collect: boolean): { data: Uint8Array; end: number } {
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (;;) {
     if (p >= b.length) throw new GifError("file is truncated (sub-blocks run past the end)");
     const n = b[p++];
     if (n === 0) break;
     if (p + n > b.length) throw new GifError("file is truncated (a sub-block runs past the end)");
     if (collect) parts.push(b.subarray(p, p + n));
-    total += n;
     p += n;
   }
-  const data = new Uint8Array(collect ? total : 0);
-  let o = 0;
-  for (const x of parts) {
-    data.set(x, o);
-    o += x.length;
-  }
-  return { data, end: p };
+  return { data: Buffer.concat(parts), end: p };
 }
 
 /** Parse up to the first image descriptor. */
@@ -120,62 +111,6 @@ function readFirstFrame(b: Uint8Array): { screenWidth: number; screenHeight: num
   }
 }
 
-/** GIF LZW: decode at most out.length indices; returns how many were decoded. */
-function lzw(data: Uint8Array, minCodeSize: number, out: Uint8Array): number {
-  const clear = 1 << minCodeSize;
-  const eoi = clear + 1;
-  const prefix = new Int32Array(4096);
-  const suffix = new Uint8Array(4096);
-  const first = new Uint8Array(4096);
-  const length = new Int32Array(4096);
-  for (let i = 0; i < clear; i++) {
-    suffix[i] = first[i] = i;
-    length[i] = 1;
-  }
-  let size = minCodeSize + 1;
-  let next = eoi + 1;
-  let prev = -1;
-  let acc = 0;
-  let bits = 0;
-  let p = 0;
-  let o = 0;
-  while (o < out.length) {
-    while (bits < size && p < data.length) {
-      acc |= data[p++] << bits;
-      bits += 8;
-    }
-    if (bits < size) break;
-    const code = acc & ((1 << size) - 1);
-    acc >>>= size;
-    bits -= size;
-    if (code === clear) {
-      size = minCodeSize + 1;
-      next = eoi + 1;
-      prev = -1;
-      continue;
-    }
-    if (code === eoi) break;
-    let s: number; // the table string to output
-    if (code < next) s = code;
-    else if (code === next && prev >= 0) s = prev; // KwKwK: prev's string + its first byte
-    else throw new GifError(`corrupt LZW data (code ${code}, ${next} table entries)`);
-    const n = length[s];
-    for (let k = n - 1, c = s; k >= 0; k--, c = prefix[c]) if (o + k < out.length) out[o + k] = suffix[c];
-    o = Math.min(o + n, out.length);
-    if (s !== code && o < out.length) out[o++] = first[prev];
-    if (prev >= 0 && next < 4096) {
-      prefix[next] = prev;
-      suffix[next] = first[s === code ? code : prev];
-      first[next] = first[prev];
-      length[next] = length[prev] + 1;
-      next++;
-      if (next === 1 << size && size < 12) size++;
-    }
-    prev = code;
-  }
-  return o;
-}
-
 /** Decode the first frame of GIF bytes to RGB (see the header). */
 export function decodeGif(bytes: Uint8Array, limit: PixelLimit): RgbImage {
   const { screenWidth, screenHeight, frame: f } = readFirstFrame(bytes);
@@ -184,7 +119,7 @@ export function decodeGif(bytes: Uint8Array, limit: PixelLimit): RgbImage {
   if (width === 0 || height === 0) throw new GifError(`invalid size ${width} x ${height}`);
   checkPixelLimit(limit, "GIF", width, height);
   const indices = new Uint8Array(f.width * f.height);
-  lzw(f.data, f.minCodeSize, indices);
+  lzwDecode(f.data, indices, GIF_LZW(f.minCodeSize));
   const canvas = new Uint8Array(width * height).fill(f.transparent ?? 0);
   // Interlaced frames send rows in four passes: every 8th from 0, every 8th from 4, every 4th from 2, every 2nd from 1.
   const order: number[] = [];

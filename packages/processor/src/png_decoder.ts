@@ -128,17 +128,7 @@ function readChunks(b: Uint8Array): { palette?: Uint8Array; idat: Uint8Array } {
     p = start + len + 4;
   }
   if (idat.length === 0) throw new PngError(p >= b.length ? "file is truncated (no image data)" : "no IDAT chunk before IEND");
-  return { palette, idat: idat.length === 1 ? idat[0] : concat(idat) };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of parts) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
+  return { palette, idat: idat.length === 1 ? idat[0] : Buffer.concat(idat) };
 }
 
 /** Per pixel: write RGB for sample position `x` of an unfiltered row (PIL's conversion, see the header). */

@@ -9,7 +9,7 @@
  *             greens, then blues, 16 bits each), 5 CMYK
  *   layout    strips of RowsPerStrip rows, or tiles; PlanarConfiguration 1 = R G B R G B ...,
  *             2 = one plane per sample; FillOrder 2 = bits of each byte reversed
- *   coding    Compression 1 none, 5 LZW, 8 / 32946 Deflate, 32773 PackBits (tiff_compression.ts),
+ *   coding    Compression 1 none, 5 LZW (lzw.ts), 8 / 32946 Deflate, 32773 PackBits (tiff_compression.ts),
  *             then Predictor 2: each sample stored as the difference from the one to its left
  *
  * PIL picks a mode from (photometric, sample format, fill order, bits, extra samples) in its
@@ -33,7 +33,8 @@
 import type { RgbImage } from "./image_io.ts";
 import { type PixelLimit, checkPixelLimit } from "./image_limits.ts";
 import { cmykToRgb } from "./cmyk_to_rgb.ts";
-import { lzwDecode, unpackBits } from "./tiff_compression.ts";
+import { TIFF_LZW, lzwDecode } from "./lzw.ts";
+import { unpackBits } from "./tiff_compression.ts";
 import { TAG, type TiffIfd, TiffError, readTiffIfd, tagValue, tiffSize } from "./tiff_ifd.ts";
 import { inflateBounded } from "./zlib_bounded.ts";
 
@@ -104,7 +105,7 @@ async function decompress(compression: number, src: Uint8Array, out: Uint8Array,
     n = Math.min(src.length, out.length);
     out.set(src.subarray(0, n));
   } else if (compression === 32773) n = unpackBits(src, out);
-  else if (compression === 5) n = lzwDecode(src, out);
+  else if (compression === 5) n = lzwDecode(src, out, TIFF_LZW);
   else if (compression === 8 || compression === 32946) {
     let r;
     try {

@@ -1,22 +1,15 @@
 // Seeded mutational fuzzing of the tokenizer loader: mutated tokenizer.model files through the
-// protobuf reader and, when that accepts them, SentencePiece itself (then encode and decode), in a
-// child process with a time limit. Longer runs:
+// protobuf reader and, for every 10th it accepts, SentencePiece itself (then encode and decode),
+// in a child process with a time limit. Longer runs:
 //   FUZZ_CASES=100000 FUZZ_SEED=7 npx vitest run packages/processor/test/fuzz_tokenizer.test.ts
-import { type FuzzReport, fuzzCases, runIsolated } from "@paligemma-ts/tensor";
+import { fuzzCases, fuzzTimeLimitMs, runFuzzIsolated } from "@paligemma-ts/tensor";
 import { expect, it } from "vitest";
 
 const CASES = fuzzCases(2000);
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
-const TIME_LIMIT_MS = Math.max(120_000, CASES * 60);
 
-it(`fuzz tokenizer: ${CASES} mutated tokenizer.model files: only typed errors, no hang, no unbounded allocation`, () => {
-  const r = runIsolated<FuzzReport>(new URL("./fuzz_targets.ts", import.meta.url).href, "runTokenizerFuzz", [CASES, SEED], { timeoutMs: TIME_LIMIT_MS, maxOldSpaceMb: 1024 });
-  expect(r.hung, `hung (no result after ${TIME_LIMIT_MS} ms); last progress: ${r.lastProgress}`).toBe(false);
-  expect(r.crashed, `crashed after ${r.lastProgress}:\n${r.stderr.slice(-2000)}`).toBe(false);
-  expect(r.error).toBeUndefined();
-  const rep = r.value!;
-  console.log(`fuzz tokenizer: ${rep.cases} cases (seed ${SEED}), ${rep.ok} ok, errors ${JSON.stringify(rep.errors)}, slowest ${rep.slowestMs.toFixed(1)} ms, peak RSS ${r.maxRssMb?.toFixed(0)} MB`);
-  expect(rep.findings.map((f) => `case ${f.case} ${f.kind}: ${f.detail.split("\n").slice(0, 3).join(" | ")}`)).toEqual([]);
-  expect(rep.ok).toBeGreaterThan(0);
-  expect(r.maxRssMb).toBeLessThan(1024);
-}, TIME_LIMIT_MS + 10_000);
+it(`fuzz tokenizer: ${CASES} mutated tokenizer.model files (seed ${SEED}): only typed errors, no hang, no unbounded allocation`, () => {
+  const r = runFuzzIsolated(new URL("./fuzz_targets.ts", import.meta.url).href, "runTokenizerFuzz", [CASES, SEED], CASES);
+  console.log(r.summary);
+  expect(r.problems).toEqual([]);
+}, fuzzTimeLimitMs(CASES) + 10_000);

@@ -22,7 +22,7 @@
  * Leaves out: coverage guidance (no instrumentation): the mutations are blind but seeded.
  */
 import { PaliGemmaError } from "./errors.ts";
-import { reportProgress } from "./isolated.ts";
+import { type IsolatedResult, reportProgress, runIsolated } from "./isolated.ts";
 import { type Rng, seededRng } from "./random.ts";
 
 export interface FuzzTarget {
@@ -60,6 +60,8 @@ const BYTES = [0, 1, 0x7f, 0x80, 0xff];
 const WORDS = [0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff];
 
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);
+/** The parts in one fresh array (not a view into Buffer's shared pool). */
+const join = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 /** One random byte-level mutation of `b` (see the header). */
 function mutateOnce(b: Uint8Array, rng: Rng, seeds: Uint8Array[]): Uint8Array {
@@ -89,15 +91,15 @@ function mutateOnce(b: Uint8Array, rng: Rng, seeds: Uint8Array[]): Uint8Array {
     }
     case 5: {
       const len = 1 + int(rng, Math.min(64, Math.max(1, n - at)));
-      return concat(b.subarray(0, at), b.subarray(at + len));
+      return join(b.subarray(0, at), b.subarray(at + len));
     }
     case 6: {
       const len = 1 + int(rng, Math.min(256, Math.max(1, n - at)));
-      return concat(b.subarray(0, at + len), b.subarray(at, at + len), b.subarray(at + len));
+      return join(b.subarray(0, at + len), b.subarray(at, at + len), b.subarray(at + len));
     }
     case 7: {
       const ins = Uint8Array.from({ length: 1 + int(rng, 16) }, () => (rng() < 0.5 ? BYTES[int(rng, BYTES.length)] : int(rng, 256)));
-      return concat(b.subarray(0, at), ins, b.subarray(at));
+      return join(b.subarray(0, at), ins, b.subarray(at));
     }
     case 8:
       return b.slice(0, int(rng, n + 1));
@@ -105,19 +107,9 @@ function mutateOnce(b: Uint8Array, rng: Rng, seeds: Uint8Array[]): Uint8Array {
       const other = seeds[int(rng, seeds.length)];
       const from = int(rng, Math.max(1, other.length));
       const len = int(rng, Math.min(512, other.length - from) + 1);
-      return concat(b.subarray(0, at), other.subarray(from, from + len), b.subarray(at + len));
+      return join(b.subarray(0, at), other.subarray(from, from + len), b.subarray(at + len));
     }
   }
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Values that break JSON config and index fields: wrong types, boundaries, hostile paths. */
@@ -216,3 +208,32 @@ export async function fuzz(target: FuzzTarget, options: { cases: number; seed: n
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b.subarray(0, 4096)).toString("base64");
+
+/** Time limit for a fuzz run of `cases` cases: 60 ms a case, at least 2 minutes. */
+export function fuzzTimeLimitMs(cases: number): number {
+  return Math.max(120_000, cases * 60);
+}
+
+/**
+ * Run `exportName(...args)` (a function returning a FuzzReport) in a child process (runIsolated)
+ * and list every problem: a hang, a crash, a thrown error, each finding, a peak RSS of 1 GB or
+ * more, and no successful case at all (the seeds must parse). `summary` is one printable line.
+ */
+export function runFuzzIsolated(moduleUrl: string, exportName: string, args: unknown[], cases: number): { report?: FuzzReport; problems: string[]; summary: string } {
+  const limit = fuzzTimeLimitMs(cases);
+  const r: IsolatedResult<FuzzReport> = runIsolated<FuzzReport>(moduleUrl, exportName, args, { timeoutMs: limit, maxOldSpaceMb: 1024 });
+  const problems: string[] = [];
+  if (r.hung) problems.push(`hung: no result after ${limit} ms; last progress: ${r.lastProgress}`);
+  if (r.crashed) problems.push(`crashed after ${r.lastProgress}: ${r.stderr.slice(-2000)}`);
+  if (r.error) problems.push(`the run threw ${r.error.name}: ${r.error.message}`);
+  const rep = r.value;
+  if (rep) {
+    for (const f of rep.findings) problems.push(`case ${f.case} ${f.kind}: ${f.detail.split("\n").slice(0, 3).join(" | ")}`);
+    if (rep.ok === 0) problems.push("no case succeeded: the seeds themselves must parse");
+  }
+  if ((r.maxRssMb ?? 0) >= 1024) problems.push(`peak RSS ${r.maxRssMb?.toFixed(0)} MB (limit 1024)`);
+  const summary = rep
+    ? `fuzz ${rep.target}: ${rep.cases} cases, ${rep.ok} ok, errors ${JSON.stringify(rep.errors)}, slowest ${rep.slowestMs.toFixed(1)} ms, peak RSS ${r.maxRssMb?.toFixed(0)} MB`
+    : `fuzz ${exportName}(${JSON.stringify(args)}): no report`;
+  return { report: rep, problems, summary };
+}

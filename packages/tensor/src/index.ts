@@ -10,6 +10,6 @@ export { formatTensor } from "./format.ts";
 export * from "./ops/index.ts";
 export * from "./testing.ts";
 export { runIsolated, reportProgress, type IsolatedResult } from "./isolated.ts";
-export { fuzz, fuzzCases, caseRng, mutateBytes, mutateJson, type FuzzTarget, type FuzzReport, type FuzzFinding } from "./fuzz.ts";
+export { fuzz, fuzzCases, fuzzTimeLimitMs, runFuzzIsolated, caseRng, mutateBytes, mutateJson, type FuzzTarget, type FuzzReport, type FuzzFinding } from "./fuzz.ts";
 export * from "./safetensors/index.ts";
 export * from "./onnx/index.ts";

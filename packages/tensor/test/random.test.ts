@@ -1,6 +1,6 @@
 // seededRng: reproducible streams, one per seed in [0, 2^32 - 1], and refused seeds instead of aliases.
 import { describe, expect, it } from "vitest";
-import { ArgumentError, MAX_SEED, PaliGemmaError, assertSeed, seededRng } from "../src/index.ts";
+import { ArgumentError, MAX_SEED, PaliGemmaError, assertSeed, errorOf, seededRng } from "../src/index.ts";
 
 const draw = (seed: number, n = 8) => {
   const rng = seededRng(seed);
@@ -24,13 +24,7 @@ describe("seededRng", () => {
   it.each([2 ** 32, 2 ** 32 + 5, -1, -(2 ** 32), 1.5, Number.NaN, Infinity, Number.MAX_SAFE_INTEGER])(
     "refuses seed %d with an ArgumentError naming the seed (no silent mod 2^32 alias)",
     (seed) => {
-      const err = (() => {
-        try {
-          seededRng(seed);
-        } catch (e) {
-          return e;
-        }
-      })();
+      const err = errorOf(() => seededRng(seed));
       expect(err).toBeInstanceOf(ArgumentError);
       expect(err).toBeInstanceOf(PaliGemmaError);
       expect((err as Error).message).toMatch(/seed must be an integer in \[0, 4294967295\]/);

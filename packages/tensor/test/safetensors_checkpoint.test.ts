@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Checkpoint, SafetensorsError, Tensor, runIsolated, writeSafetensors } from "../src/index.ts";
+import { Checkpoint, SafetensorsError, Tensor, errorOf, runIsolated, writeSafetensors } from "../src/index.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-test-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -25,13 +25,9 @@ function sharded(opts: { dropShard2?: boolean; duplicate?: boolean; index?: unkn
 }
 
 function thrown(f: () => unknown): SafetensorsError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SafetensorsError);
-    return e as SafetensorsError;
-  }
-  throw new Error("expected a SafetensorsError");
+  const e = errorOf(f);
+  expect(e).toBeInstanceOf(SafetensorsError);
+  return e as SafetensorsError;
 }
 
 /**
