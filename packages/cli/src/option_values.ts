@@ -13,6 +13,7 @@
  *
  * Leaves out: repetition penalties, beam search (the library does not offer them).
  */
+import { MAX_SEED } from "@paligemma-ts/tensor";
 import { InvalidArgumentError } from "commander";
 
 /** An integer >= 1 (token counts). */
@@ -22,12 +23,18 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
-/** Any integer that fits a double exactly, negative allowed (seeds). */
-export function parseInteger(value: string): number {
+/**
+ * A sampling seed: an integer in [0, 2^32 - 1], the range seededRng accepts (one random stream per
+ * seed; a larger or negative seed would otherwise alias a smaller one).
+ */
+export function parseSeed(value: string): number {
   const n = Number(value);
-  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("Expected an integer.");
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n > MAX_SEED) throw new InvalidArgumentError(`Expected an integer from 0 to ${MAX_SEED}.`);
   return n;
 }
+
+/** The --seed parser under its earlier name (main.ts imports it): the same as parseSeed. */
+export const parseInteger = parseSeed;
 
 /** A finite number >= 0 (temperature; 0 means greedy). */
 export function parseTemperature(value: string): number {

@@ -3,12 +3,14 @@
  */
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
-import { parseInteger, parsePositiveInt, parseTemperature, parseTopP, samplingFromOptions } from "../src/option_values.ts";
+import { parseInteger, parsePositiveInt, parseSeed, parseTemperature, parseTopP, samplingFromOptions } from "../src/option_values.ts";
 
 describe("parsers", () => {
   it("accept good values", () => {
     expect(parsePositiveInt("12")).toBe(12);
-    expect(parseInteger("-3")).toBe(-3);
+    expect(parseSeed("0")).toBe(0);
+    expect(parseSeed("4294967295")).toBe(4294967295);
+    expect(parseInteger).toBe(parseSeed); // main.ts's --seed parser
     expect(parseTemperature("0")).toBe(0);
     expect(parseTemperature("0.7")).toBe(0.7);
     expect(parseTopP("1")).toBe(1);
@@ -16,7 +18,7 @@ describe("parsers", () => {
   });
   it.each([
     [parsePositiveInt, "0"], [parsePositiveInt, "-1"], [parsePositiveInt, "1.5"], [parsePositiveInt, "ten"], [parsePositiveInt, ""],
-    [parseInteger, "1e3"], [parseInteger, "x"], [parseInteger, "99999999999999999999"],
+    [parseSeed, "1e3"], [parseSeed, "x"], [parseSeed, "99999999999999999999"], [parseSeed, "-3"], [parseSeed, "4294967296"], [parseSeed, "1.5"],
     [parseTemperature, "-0.1"], [parseTemperature, "NaN"], [parseTemperature, "Infinity"], [parseTemperature, ""],
     [parseTopP, "0"], [parseTopP, "1.01"], [parseTopP, "9"], [parseTopP, "p"],
   ] as const)("%o rejects %j", (parse, value) => {

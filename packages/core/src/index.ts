@@ -25,5 +25,5 @@ export { selfAttention, type AttentionWeights, type AttentionContext } from "./a
 export { KVCache, LayerKVCache, type KVCacheShape } from "./kv_cache.ts";
 export { gatedMlp, type GatedMlpWeights } from "./gated_mlp.ts";
 export { mlp, type MlpWeights } from "./mlp.ts";
-export { ConfigError, withDefaults, requirePositiveInt } from "./model_config.ts";
+export { ConfigError, withDefaults, requirePositiveInt, requirePositiveNumber, requirePositiveOrNull, requireTokenId, MAX_CONFIG_INT } from "./model_config.ts";
 export { type WeightSpec } from "./weight_spec.ts";

@@ -231,6 +231,24 @@ describe("sampleToken", () => {
     expect(chiSquare(tie, [0.5, 0, 0.5])).toBeLessThan(CHI2_999[1]);
   });
 
+  it("a temperature so small that logits / t overflow float32 behaves as greedy, not uniform", () => {
+    // 1 / 1e-39 and 2 / 1e-39 are both +Infinity in float32: divided naively, tokens 0 and 1 would be
+    // drawn half the time each. Shifted by the max first, token 1 gets all the mass.
+    for (const t of [1e-39, 1e-45, Number.MIN_VALUE]) {
+      const c = counts(f32([1, 2, -3, 0.5]), { temperature: t }, 500, 31);
+      expect(c).toEqual([0, 500, 0, 0]);
+      expect(Array.from(applyTemperature(f32([1, 2, -3]), t))).toEqual([-Infinity, 0, -Infinity]);
+    }
+    // Close logits with a small (not overflowing) t keep the plain quotient.
+    expect(Array.from(applyTemperature(f32([1, 2]), 1e-30))).toEqual([Math.fround(1e30), Math.fround(2e30)]);
+    // top-k and top-p after an overflowing temperature still keep the argmax.
+    expect(counts(f32([1, 2, 1.5]), { temperature: 1e-40, topK: 2, topP: 0.9 }, 200, 32)).toEqual([0, 200, 0]);
+    // Exact ties with the maximum stay a fair draw (the t -> 0 limit), other tokens never appear.
+    const tie = counts(f32([3, 1, 3]), { temperature: 1e-40 }, 2000, 33);
+    expect(tie[1]).toBe(0);
+    expect(chiSquare(tie, [0.5, 0, 0.5])).toBeLessThan(CHI2_999[1]);
+  });
+
   it("samples ties uniformly", () => {
     const c = counts(f32([2, 2, 2, -5]), { temperature: 1 }, 30000, 21);
     const probs = softmaxProbs(f32([2, 2, 2, -5]));

@@ -9,12 +9,16 @@
  *            attn_logit_softcapping (50), final_logit_softcapping (30), sliding_window (4096, on even layers)
  * config.json files leave most of these out; the defaults below are the Python classes'.
  * `eos_token_id` may be one id or a list (PaliGemma 2: [1, 107]).
+ * Ranges (checked, naming the field): sizes and max_position_embeddings are positive integers;
+ * rms_norm_eps, rope_theta and query_pre_attn_scalar finite and > 0; the soft-caps null (off) or > 0;
+ * sliding_window null or a positive integer; pad/bos/eos ids inside [0, vocab_size).
+ * An explicit `null` soft-cap or window means "off" (Python None), not "use the default".
  *
  * References: Hugging Face transformers `GemmaConfig` (models/gemma/configuration_gemma.py) and
  * `Gemma2Config` (models/gemma2/configuration_gemma2.py); Gemma 2 report (https://arxiv.org/abs/2408.00118).
  * Leaves out: RoPE scaling, attention dropout, Gemma 3.
  */
-import { ConfigError, requirePositiveInt, withDefaults } from "@paligemma-ts/core";
+import { ConfigError, requirePositiveInt, requirePositiveNumber, requirePositiveOrNull, requireTokenId, withDefaults } from "@paligemma-ts/core";
 
 interface GemmaCommon {
   vocab_size: number;
@@ -93,6 +97,9 @@ export const GEMMA2_DEFAULTS: Readonly<Gemma2Config> = Object.freeze({
 
 const TANH_GELU = ["gelu_pytorch_tanh", "gelu_fast", "gelu_new"];
 
+/** Gemma 2 fields where null means "off" (no soft-cap, no sliding window), as None does in Python. */
+const NULLABLE = ["attn_logit_softcapping", "final_logit_softcapping", "sliding_window"] as const;
+
 /** Parse a Gemma / Gemma 2 text config (model_type "gemma" unless given), filling HF defaults. */
 export function gemmaConfig(json?: Record<string, unknown> | null, where = "text_config"): GemmaTextConfig {
   const type = (json?.model_type as string | undefined) ?? "gemma";
@@ -104,8 +111,20 @@ export function gemmaConfig(json?: Record<string, unknown> | null, where = "text
   if (!eosOk) throw new ConfigError(`${where}.eos_token_id must be an integer or a non-empty list of integers, got ${JSON.stringify(eos)}`);
   c.eos_token_id = eos as number | number[];
   c.model_type = type;
-  for (const k of ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim"] as const) {
+  for (const k of ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings"] as const) {
     requirePositiveInt(c[k], `${where}.${k}`);
+  }
+  requirePositiveNumber(c.rms_norm_eps, `${where}.rms_norm_eps`);
+  requirePositiveNumber(c.rope_theta, `${where}.rope_theta`);
+  for (const k of ["pad_token_id", "bos_token_id"] as const) requireTokenId(c[k], `${where}.${k}`, c.vocab_size, "vocab_size");
+  eosTokenIds(c).forEach((id) => requireTokenId(id, `${where}.eos_token_id`, c.vocab_size, "vocab_size"));
+  if (c.model_type === "gemma2") {
+    // An explicit null turns the feature off (Python None), unlike a left-out key, which gets the default.
+    for (const k of NULLABLE) if (json && k in json && json[k] === null) c[k] = null;
+    requirePositiveNumber(c.query_pre_attn_scalar, `${where}.query_pre_attn_scalar`);
+    requirePositiveOrNull(c.attn_logit_softcapping, `${where}.attn_logit_softcapping`);
+    requirePositiveOrNull(c.final_logit_softcapping, `${where}.final_logit_softcapping`);
+    if (c.sliding_window !== null) requirePositiveInt(c.sliding_window, `${where}.sliding_window (null = no window)`);
   }
   if (c.num_attention_heads % c.num_key_value_heads !== 0) {
     throw new ConfigError(`${where}: num_attention_heads ${c.num_attention_heads} is not a multiple of num_key_value_heads ${c.num_key_value_heads}`);

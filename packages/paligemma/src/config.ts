@@ -14,11 +14,16 @@
  * A config.json without text_config / vision_config gets PaliGemmaConfig's built-in ones (Gemma 2B-like
  * text, SigLIP-So400m-like vision), not the bare Gemma/SigLIP class defaults.
  *
+ * Ranges (checked, naming the field): projection_dim and hidden_size positive integers;
+ * image_token_index, pad/bos and every eos id inside [0, text_config.vocab_size). The sub-configs
+ * check their own fields (gemma/config.ts, siglip/config.ts).
+ *
  * Reference: Hugging Face transformers `PaliGemmaConfig` (models/paligemma/configuration_paligemma.py).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ConfigError } from "@paligemma-ts/core";
+import { ConfigError, requirePositiveInt, requireTokenId } from "@paligemma-ts/core";
+import { errorReason, readRegularFile } from "@paligemma-ts/tensor";
 import { type GemmaTextConfig, eosTokenIds, gemmaConfig } from "@paligemma-ts/gemma";
 import { type SiglipVisionConfig, numPatches, siglipVisionConfig } from "@paligemma-ts/siglip";
 
@@ -43,11 +48,11 @@ const DEFAULT_VISION = { intermediate_size: 4096, hidden_size: 1152, patch_size:
 
 const toList = (v: unknown): number[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]) as number[];
 
-function intField(json: Record<string, unknown>, key: string, dflt: number): number {
-  const v = json[key] ?? dflt;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new ConfigError(`config.json: ${key} must be a non-negative integer, got ${JSON.stringify(v)}`);
-  return v;
-}
+/** A positive size field (projection_dim, hidden_size), default when absent or null. */
+const sizeField = (json: Record<string, unknown>, key: string, dflt: number) => requirePositiveInt(json[key] ?? dflt, `config.json: ${key}`);
+
+/** A token id field: an integer in [0, text_config.vocab_size) (the embedding rows). */
+const idField = (json: Record<string, unknown>, key: string, dflt: number, vocab: number) => requireTokenId(json[key] ?? dflt, `config.json: ${key}`, vocab, "text_config.vocab_size");
 
 /** Parse a PaliGemma config.json object (plus, optionally, generation_config.json's eos ids). */
 export function paliGemmaConfig(json: Record<string, unknown>, generationConfig?: Record<string, unknown> | null): PaliGemmaConfig {
@@ -57,34 +62,36 @@ export function paliGemmaConfig(json: Record<string, unknown>, generationConfig?
   }
   const vision = siglipVisionConfig((json.vision_config ?? DEFAULT_VISION) as Record<string, unknown>, "vision_config");
   const text = gemmaConfig((json.text_config ?? DEFAULT_TEXT) as Record<string, unknown>, "text_config");
-  const projection_dim = intField(json, "projection_dim", 2048);
+  const projection_dim = sizeField(json, "projection_dim", 2048);
   if (projection_dim !== text.hidden_size) {
     throw new ConfigError(`config.json: projection_dim ${projection_dim} must equal text_config.hidden_size ${text.hidden_size} (image features replace token embeddings)`);
   }
   const eos = [...toList(json.eos_token_id ?? 1), ...eosTokenIds(text), ...toList(generationConfig?.eos_token_id)];
   if (!eos.every((e) => Number.isInteger(e) && e >= 0)) throw new ConfigError(`config.json: eos_token_id must be an integer or a list of integers, got ${JSON.stringify(json.eos_token_id)}`);
-  const image_token_index = intField(json, "image_token_index", 256000);
-  if (image_token_index >= text.vocab_size) {
-    throw new ConfigError(`config.json: image_token_index ${image_token_index} is outside text_config.vocab_size ${text.vocab_size}`);
-  }
+  for (const e of eos) requireTokenId(e, "config.json (or generation_config.json): eos_token_id", text.vocab_size, "text_config.vocab_size");
+  const image_token_index = idField(json, "image_token_index", 256000, text.vocab_size);
   return {
     vision_config: vision,
     text_config: text,
     image_token_index,
     projection_dim,
-    hidden_size: intField(json, "hidden_size", 2048),
-    pad_token_id: intField(json, "pad_token_id", text.pad_token_id),
-    bos_token_id: intField(json, "bos_token_id", text.bos_token_id),
+    hidden_size: sizeField(json, "hidden_size", 2048),
+    pad_token_id: idField(json, "pad_token_id", text.pad_token_id, text.vocab_size),
+    bos_token_id: idField(json, "bos_token_id", text.bos_token_id, text.vocab_size),
     eos_token_ids: [...new Set(eos)],
     num_image_tokens: numPatches(vision),
   };
 }
 
+/** config.json files are a few KB; anything past this is not one. */
+const MAX_CONFIG_BYTES = 10_000_000;
+
 function readJson(file: string): Record<string, unknown> {
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    // Only a regular file is read: a FIFO named config.json must not block the loader.
+    return JSON.parse(readRegularFile(file, MAX_CONFIG_BYTES).toString("utf8"));
   } catch (e) {
-    throw new ConfigError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new ConfigError(`cannot read ${file}: ${errorReason(e)}`);
   }
 }
 

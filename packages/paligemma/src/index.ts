@@ -4,6 +4,16 @@
  * reference or the ONNX kernels behind VisionRunner / DecoderRunner seams.
  */
 export { paliGemmaConfig, loadPaliGemmaConfig, type PaliGemmaConfig } from "./config.ts";
+export {
+  checkTokenizerAgainstConfig,
+  assertPromptSupported,
+  promptTask,
+  TokenizerMismatchError,
+  LOC_PIECES,
+  SEG_PIECES,
+  type CheckedTokenizer,
+  type TokenizerReport,
+} from "./tokenizer_check.ts";
 export { CheckpointError, checkCheckpoint, detectLayout, paliGemmaWeightSpecs, CLASSIC_LAYOUT, MODERN_LAYOUT, type CheckpointProblem, type LoadProgress, type WeightLayout } from "./load.ts";
 export { OpenedPaliGemma, ModelDirError, checkPositions, promptIds } from "./open.ts";
 export { quantizationPlan, checkWeightDType, WEIGHT_DTYPES, type WeightDType } from "./quantization_plan.ts";

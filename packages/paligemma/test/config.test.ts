@@ -1,3 +1,4 @@
+import { ConfigError } from "@paligemma-ts/core";
 import { describe, expect, it } from "vitest";
 import { loadPaliGemmaConfig, paliGemmaConfig } from "../src/index.ts";
 import { fixtureDir } from "./fixtures.ts";
@@ -43,7 +44,25 @@ describe("paliGemmaConfig", () => {
     expect(() => paliGemmaConfig({ projection_dim: 100, text_config: { hidden_size: 64 } })).toThrow(/projection_dim 100 must equal text_config.hidden_size 64/);
     expect(() => paliGemmaConfig({ model_type: "llava" })).toThrow(/model_type "llava"/);
     expect(() => paliGemmaConfig({ eos_token_id: ["x"] })).toThrow(/eos_token_id/);
-    expect(() => paliGemmaConfig({ image_token_index: 300000 })).toThrow(/image_token_index 300000 is outside/);
+    expect(() => paliGemmaConfig({ image_token_index: 300000 })).toThrow(/image_token_index must be a token id in \[0, text_config.vocab_size 257152\), got 300000/);
     expect(() => loadPaliGemmaConfig("/nonexistent/model")).toThrow(/cannot read \/nonexistent\/model\/config.json/);
+  });
+
+  it.each([
+    [{ hidden_size: 0 }, /config.json: hidden_size must be a positive integer, got 0/],
+    [{ projection_dim: -64, text_config: { hidden_size: 64 } }, /config.json: projection_dim must be a positive integer/],
+    [{ image_token_index: -1 }, /config.json: image_token_index must be a token id/],
+    [{ pad_token_id: 1e9 }, /config.json: pad_token_id must be a token id in \[0, text_config.vocab_size 257152\), got 1000000000/],
+    [{ bos_token_id: 2.5 }, /config.json: bos_token_id must be a token id/],
+    [{ eos_token_id: 300000 }, /eos_token_id must be a token id in \[0, text_config.vocab_size 257152\), got 300000/],
+    [{ text_config: { rms_norm_eps: 0 } }, /text_config.rms_norm_eps must be a finite number > 0/],
+    [{ vision_config: { patch_size: 0 } }, /vision_config.patch_size must be a positive integer/],
+  ] as [Record<string, unknown>, RegExp][])("range-checks %j, naming the field", (json, message) => {
+    expect(() => paliGemmaConfig(json)).toThrow(ConfigError);
+    expect(() => paliGemmaConfig(json)).toThrow(message);
+  });
+
+  it("an eos id from generation_config.json outside the vocabulary is refused too", () => {
+    expect(() => paliGemmaConfig({}, { eos_token_id: [1, 999999] })).toThrow(/generation_config.json\): eos_token_id must be a token id/);
   });
 });

@@ -13,27 +13,36 @@
  *     processor), so a phone photo may reach the model sideways exactly as in Python. Pass
  *     `applyExifOrientation: true` to rotate it upright (`ImageOps.exif_transpose`).
  *
- * JPEG is decoded by this package (jpeg_decoder.ts, jpeg_idct.ts, jpeg_color.ts) bit-exactly like
- * libjpeg-turbo, which PIL uses; the other formats, and JPEG variants that decoder does not handle
- * (CMYK, arithmetic coding, 12-bit), go through jimp's pure-JS codecs (pngjs, jpeg-js, omggif,
- * bmp-ts, utif2), which also encode `saveImage`'s output.
+ * Decoders: PNG (png_decoder.ts), JPEG (jpeg_*.ts: baseline, progressive and arithmetic-coded,
+ * gray, YCbCr, RGB, CMYK and YCCK, bit-exact with libjpeg-turbo), GIF (gif_decoder.ts) and TIFF
+ * (tiff_decoder.ts) are this package's own and follow PIL 9.4's conversions (test/pil/ holds the
+ * generated files and PIL's pixels); BMP goes through jimp's codec (bmp_decoder.ts), which also
+ * encodes `saveImage`'s output.
+ *
+ * Limits (image_limits.ts): every decoder checks the declared width x height against `maxPixels`
+ * (default PIL's 89,478,485) before allocating, and no compressed data may expand past what the
+ * header allows. A path is read only if it is a regular file (a FIFO would block forever).
  *
  * References: https://pillow.readthedocs.io/en/stable/reference/Image.html#PIL.Image.Image.convert,
  * https://en.wikipedia.org/wiki/List_of_file_signatures.
  *
- * Leaves out (differences from PIL that do not affect the fixtures): jpeg-js, used only for the
- * JPEG variants above, truncates its color conversion and replicates chroma, so those may differ
- * by a level or two;
- * 16-bit PNGs are scaled to 8 bits by pngjs (PIL keeps the high byte); transparent GIF pixels
- * become black; no WebP, no ICC color management (PIL does none either without ImageCms).
+ * Leaves out: WebP, ICC color management (PIL does none either without ImageCms), later GIF frames
+ * and TIFF pages, JPEG-in-TIFF and CCITT TIFF (refused as unsupported), 12-bit and lossless JPEG.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { PaliGemmaError } from "@paligemma-ts/tensor";
-import { defaultFormats } from "jimp";
+import { errorReason, readRegularFileAsync } from "@paligemma-ts/tensor";
+import { decodeBmp, jimpCodec } from "./bmp_decoder.ts";
 import { applyExifOrientation, readExifOrientation } from "./exif_orientation.ts";
+import { decodeGif } from "./gif_decoder.ts";
+import { ImageDecodeError, ImageEncodeError, ImageFormatError } from "./image_errors.ts";
+import { type LargeImagePolicy, type PixelLimit, ImageTooLargeError, pixelLimit } from "./image_limits.ts";
 import { jpegToRgb } from "./jpeg_color.ts";
-import { JpegError, decodeJpegCoefficients } from "./jpeg_decoder.ts";
+import { decodeJpegCoefficients } from "./jpeg_decoder.ts";
+import { decodePng } from "./png_decoder.ts";
+import { decodeTiff } from "./tiff_decoder.ts";
+
+export { ImageDecodeError, ImageEncodeError, ImageFormatError };
 
 /** An 8-bit RGB image: `data` is R, G, B interleaved, row-major, `width * height * 3` bytes. */
 export interface RgbImage {
@@ -45,24 +54,10 @@ export interface RgbImage {
 export interface LoadImageOptions {
   /** Rotate/flip by the EXIF Orientation tag (default false, like PIL and the reference processor). */
   applyExifOrientation?: boolean;
-}
-
-/** A file (or buffer) could not be read or decoded as an image. `file` names it ("<buffer>" for bytes). */
-export class ImageDecodeError extends PaliGemmaError {
-  readonly file: string;
-  constructor(file: string, reason: string, options?: { cause?: unknown }) {
-    super("E_IMAGE_DECODE", `cannot decode image ${file}: ${reason}`, options);
-    this.file = file;
-  }
-}
-
-/** An image could not be encoded or written. */
-export class ImageEncodeError extends PaliGemmaError {
-  readonly file: string;
-  constructor(file: string, reason: string, options?: { cause?: unknown }) {
-    super("E_IMAGE_ENCODE", `cannot write image ${file}: ${reason}`, options);
-    this.file = file;
-  }
+  /** Largest width x height accepted (default MAX_IMAGE_PIXELS = 89,478,485); Infinity = no limit. */
+  maxPixels?: number;
+  /** "error" (default): refuse above maxPixels. "warn": PIL's way, warn above it, refuse above twice it. */
+  largeImages?: LargeImagePolicy;
 }
 
 type Mime = "image/png" | "image/jpeg" | "image/gif" | "image/bmp" | "image/tiff";
@@ -80,86 +75,47 @@ export function sniffImageFormat(bytes: Uint8Array): Mime | undefined {
   return undefined;
 }
 
-interface Bitmap {
-  width: number;
-  height: number;
-  data: Uint8Array; // RGBA
-}
-interface Codec {
-  mime: string;
-  decode?: (data: Buffer, options?: Record<string, unknown>) => Bitmap | Promise<Bitmap>;
-  encode?: (bitmap: Bitmap, options?: Record<string, unknown>) => Buffer | Uint8Array | Promise<Buffer | Uint8Array>;
-}
-const CODECS: Codec[] = (defaultFormats as unknown as (() => Codec)[]).map((f) => f());
-
-function codecFor(mime: Mime): Codec {
-  const codec = CODECS.find((c) => c.mime === mime);
-  if (!codec) throw new Error(`jimp has no codec for ${mime}`);
-  return codec;
-}
-
-/** Per-format decoder options: fail on truncated JPEGs (PIL raises "image file is truncated"). */
-const DECODE_OPTIONS: Partial<Record<Mime, Record<string, unknown>>> = {
-  "image/jpeg": { tolerantDecoding: false, maxResolutionInMP: 200, maxMemoryUsageInMB: 2048 },
-};
-
-/** RGBA -> RGB by dropping alpha (PIL's convert("RGB") on RGBA, LA and P images). */
-function dropAlpha(rgba: Uint8Array, width: number, height: number): Uint8Array {
-  const n = width * height;
-  const rgb = new Uint8Array(n * 3);
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    rgb[i * 3] = rgba[j];
-    rgb[i * 3 + 1] = rgba[j + 1];
-    rgb[i * 3 + 2] = rgba[j + 2];
-  }
-  return rgb;
-}
-
 /**
  * Decode an image file or its bytes to RGB. Throws ImageDecodeError naming the file when it cannot be
- * read, is not PNG/JPEG/BMP/GIF/TIFF, or is corrupt or truncated.
+ * read, is not PNG/JPEG/BMP/GIF/TIFF, is corrupt or truncated, or uses an unsupported variant;
+ * ImageTooLargeError (an ImageDecodeError) when its declared size is over the pixel limit.
  */
 export async function loadImage(source: string | Uint8Array, options: LoadImageOptions = {}): Promise<RgbImage> {
   const name = typeof source === "string" ? source : "<buffer>";
+  const limit = pixelLimit(name, options);
   let bytes: Buffer;
   try {
-    bytes = typeof source === "string" ? await readFile(source) : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+    bytes = typeof source === "string" ? await readRegularFileAsync(source) : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   } catch (e) {
-    throw new ImageDecodeError(name, (e as Error).message, { cause: e });
+    throw new ImageDecodeError(name, errorReason(e), { cause: e });
   }
   const mime = sniffImageFormat(bytes);
   if (!mime) {
     const head = Array.from(bytes.subarray(0, 8), (x) => x.toString(16).padStart(2, "0")).join(" ");
     throw new ImageDecodeError(name, `not a PNG, JPEG, BMP, GIF or TIFF file (${bytes.length} bytes, starts with [${head}])`);
   }
-  const image = await decode(bytes, mime, name);
+  const image = await decode(bytes, mime, limit);
   return options.applyExifOrientation ? applyExifOrientation(image, readExifOrientation(bytes)) : image;
 }
 
-async function decode(bytes: Buffer, mime: Mime, name: string): Promise<RgbImage> {
+/** Dispatch to the format's decoder; its ImageFormatError becomes an ImageDecodeError naming the file. */
+async function decode(bytes: Buffer, mime: Mime, limit: PixelLimit): Promise<RgbImage> {
   const kind = mime.slice(6).toUpperCase();
-  let unsupported = "";
-  if (mime === "image/jpeg") {
-    try {
-      return jpegToRgb(decodeJpegCoefficients(bytes));
-    } catch (e) {
-      // A valid JPEG our decoder does not handle goes to jpeg-js; anything else is an error.
-      if (!(e instanceof JpegError && e.unsupported)) throw new ImageDecodeError(name, `corrupt or truncated JPEG (${(e as Error).message})`, { cause: e });
-      unsupported = (e as Error).message;
-    }
-  }
-  let bitmap: Bitmap;
   try {
-    bitmap = await codecFor(mime).decode!(bytes, DECODE_OPTIONS[mime]);
+    if (mime === "image/png") return await decodePng(bytes, limit);
+    if (mime === "image/jpeg") return jpegToRgb(decodeJpegCoefficients(bytes, limit));
+    if (mime === "image/gif") return decodeGif(bytes, limit);
+    if (mime === "image/tiff") return await decodeTiff(bytes, limit);
+    return await decodeBmp(bytes, limit);
   } catch (e) {
-    const why = unsupported ? `unsupported JPEG: ${unsupported}` : `corrupt or truncated ${kind}`;
-    throw new ImageDecodeError(name, `${why} (${(e as Error).message})`, { cause: e });
+    if (e instanceof ImageTooLargeError) throw e; // already names the file
+    if (e instanceof ImageFormatError) {
+      const why = e.unsupported ? `unsupported ${kind}: ${e.message}` : `corrupt or truncated ${kind} (${e.message})`;
+      throw new ImageDecodeError(limit.file, why, { cause: e });
+    }
+    // Not a decoder's own error (e.g. memory for an image within the limit): still typed, cause kept.
+    throw new ImageDecodeError(limit.file, `${kind} decoding failed: ${(e as Error).message}`, { cause: e });
   }
-  const { width, height, data } = bitmap;
-  if (!(width > 0 && height > 0) || data.length < width * height * 4) {
-    throw new ImageDecodeError(name, `${kind} decoder returned ${width}x${height} with ${data.length} bytes`);
-  }
-  return { width, height, data: dropAlpha(data, width, height) };
 }
 
 const EXTENSION_MIME: Record<string, Mime> = {
@@ -184,7 +140,7 @@ export async function encodeImage(image: RgbImage, mime: Mime): Promise<Uint8Arr
   }
   // PNG colorType 2 = RGB: the file gets no alpha channel.
   const opts = mime === "image/jpeg" ? { quality: 95 } : mime === "image/png" ? { colorType: 2 } : undefined;
-  return new Uint8Array(await codecFor(mime).encode!({ width: image.width, height: image.height, data: rgba }, opts));
+  return new Uint8Array(await jimpCodec(mime).encode!({ width: image.width, height: image.height, data: rgba }, opts));
 }
 
 /** Write an RGB image; the format follows the extension (.png, .jpg/.jpeg, .bmp, .gif, .tif/.tiff). */

@@ -3,7 +3,11 @@
  * text -> input ids, and the model's answers -> boxes and mask codes.
  *
  *   image_io.ts          loadImage / saveImage (PNG, JPEG, BMP, GIF, TIFF -> 8-bit RGB)
- *   jpeg_*.ts            a JPEG decoder bit-exact with libjpeg-turbo (what PIL uses)
+ *   image_limits.ts      the pixel limit (decompression bombs), ImageTooLargeError
+ *   png_*.ts, gif_decoder.ts, tiff_*.ts, bmp_decoder.ts   the decoders, PIL-exact conversions
+ *   zlib_bounded.ts      inflate no further than the header allows
+ *   jpeg_*.ts            a JPEG decoder bit-exact with libjpeg-turbo (what PIL uses), incl. arithmetic
+ *   cmyk_to_rgb.ts       PIL's CMYK -> RGB
  *   exif_orientation.ts  opt-in EXIF rotation
  *   resize_bicubic.ts    PIL's bicubic resize (antialiased, fixed-point)
  *   image_processor.ts   resize, /255, (x - 0.5) / 0.5, CHW -> [B, 3, S, S]
@@ -15,7 +19,8 @@
  *   draw.ts              boxes and labels onto an image
  *   bitmap_font.ts       the 5x7 pixel font draw.ts (and synthetic OCR scenes) write text with
  */
-export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, loadImage, saveImage, encodeImage, sniffImageFormat } from "./image_io.ts";
+export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, ImageFormatError, loadImage, saveImage, encodeImage, sniffImageFormat } from "./image_io.ts";
+export { MAX_IMAGE_PIXELS, ImageTooLargeError, checkPixelLimit, pixelLimit, type PixelLimit, type LargeImagePolicy } from "./image_limits.ts";
 export { readExifOrientation, applyExifOrientation } from "./exif_orientation.ts";
 export { resizeBicubic, bicubicFilter, precomputeCoeffs, type ResampleCoeffs } from "./resize_bicubic.ts";
 export { preprocessImages, normalizeToChw, IMAGE_MEAN, IMAGE_STD, RESCALE_FACTOR } from "./image_processor.ts";

@@ -23,10 +23,15 @@
  *
  * References: libjpeg-turbo jdsample.c (`h2v1_fancy_upsample`, `h2v2_fancy_upsample`,
  * `h1v2_fancy_upsample`, `int_upsample`, `jinit_upsampler`), jdmainct.c (edge row replication),
- * jdcolor.c (`build_ycc_rgb_table`, `ycc_rgb_convert`), jdapimin.c (YCbCr vs RGB guess).
+ * jdcolor.c (`build_ycc_rgb_table`, `ycc_rgb_convert`, `ycck_cmyk_convert`), jdapimin.c (YCbCr vs
+ * RGB, CMYK vs YCCK guess).
  *
- * Leaves out: CMYK/YCCK (4 components), fractional sampling ratios, DCT-domain scaling.
+ * Four components (CMYK, Adobe YCCK) follow libjpeg's conversion to CMYK and then PIL's
+ * (cmykJpegToRgb below).
+ *
+ * Leaves out: fractional sampling ratios, DCT-domain scaling.
  */
+import { cmykToRgb } from "./cmyk_to_rgb.ts";
 import type { RgbImage } from "./image_io.ts";
 import { type JpegFrame, JpegError } from "./jpeg_decoder.ts";
 import { idctIslow } from "./jpeg_idct.ts";
@@ -110,10 +115,15 @@ for (let i = 0; i < 256; i++) {
 }
 const clamp255 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
 
-/** Decoded coefficients -> an RGB image. */
+/**
+ * Decoded coefficients -> an RGB image. Consumes the frame: once the IDCT planes exist the
+ * coefficient arrays (2 bytes per sample) are released, so peak memory is the larger of
+ * coefficients + planes and planes + upsampled planes + RGB, not all of them at once.
+ */
 export function jpegToRgb(frame: JpegFrame): RgbImage {
   const { width, height } = frame;
   const planes = componentPlanes(frame);
+  for (const c of frame.components) c.coef = new Int16Array(0);
   const full = frame.components.map((c, i) => {
     const fx = frame.maxH / c.h;
     const fy = frame.maxV / c.v;
@@ -124,6 +134,10 @@ export function jpegToRgb(frame: JpegFrame): RgbImage {
   const rgb = new Uint8Array(n * 3);
   if (full.length === 1) {
     for (let i = 0; i < n; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = full[0][i]; // grayscale (PIL "L" -> "RGB")
+    return { width, height, data: rgb };
+  }
+  if (full.length === 4) {
+    cmykJpegToRgb(frame, full, rgb);
     return { width, height, data: rgb };
   }
   const [a, b, c] = full;
@@ -143,4 +157,28 @@ export function jpegToRgb(frame: JpegFrame): RgbImage {
     }
   }
   return { width, height, data: rgb };
+}
+
+/**
+ * Four components, as libjpeg + PIL: with an Adobe marker whose transform is not 0 the planes are
+ * YCCK, and libjpeg turns them into CMYK = (255 - R, 255 - G, 255 - B, K) with the YCbCr -> RGB
+ * tables above (jdcolor.c ycck_cmyk_convert); otherwise they are CMYK already. PIL then reads the
+ * CMYK bytes with rawmode "CMYK;I" (every byte inverted, the Adobe/Photoshop convention, with or
+ * without the marker) and converts with its cmyk2rgb (cmyk_to_rgb.ts).
+ */
+function cmykJpegToRgb(frame: JpegFrame, full: Uint8Array[], rgb: Uint8Array): void {
+  const [a, b, c, k] = full;
+  const ycck = frame.adobeTransform > 0;
+  for (let i = 0, q = 0; i < a.length; i++, q += 3) {
+    let c0 = a[i];
+    let c1 = b[i];
+    let c2 = c[i];
+    if (ycck) {
+      const y = c0;
+      c0 = 255 - clamp255(y + CR_R[c2]);
+      c1 = 255 - clamp255(y + ((CB_G[b[i]] + CR_G[c[i]]) >> SCALEBITS));
+      c2 = 255 - clamp255(y + CB_B[b[i]]);
+    }
+    cmykToRgb(255 - c0, 255 - c1, 255 - c2, 255 - k[i], rgb, q);
+  }
 }

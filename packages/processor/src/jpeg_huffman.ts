@@ -14,16 +14,17 @@
  * References: ITU-T T.81 Annex C (Huffman table specification), F.2.2 (decoding procedures);
  * libjpeg-turbo jdhuff.c.
  *
- * Leaves out: lookahead tables (a speed-up), arithmetic coding.
+ * A table whose counts need more codes than a length allows, or a DC table with a symbol above 15,
+ * is refused as libjpeg does ("Bogus Huffman table definition").
+ *
+ * Leaves out: lookahead tables (a speed-up), arithmetic coding (jpeg_arithmetic.ts).
  */
+import { ImageFormatError } from "./image_errors.ts";
 
 /** A reason the bytes cannot be decoded; `unsupported` marks valid JPEGs this decoder does not handle. */
-export class JpegError extends Error {
-  constructor(
-    message: string,
-    readonly unsupported = false,
-  ) {
-    super(message);
+export class JpegError extends ImageFormatError {
+  constructor(message: string, unsupported = false) {
+    super("JPEG", message, unsupported);
   }
 }
 
@@ -36,7 +37,10 @@ export interface HuffmanTable {
   values: Uint8Array;
 }
 
-export function buildHuffman(counts: Uint8Array, values: Uint8Array): HuffmanTable {
+export function buildHuffman(counts: Uint8Array, values: Uint8Array, isDc = false): HuffmanTable {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total > 256 || values.length < total) throw new JpegError(`bogus Huffman table definition (${total} symbols, ${values.length} present)`);
+  if (isDc && values.some((v) => v > 15)) throw new JpegError("bogus Huffman table definition (DC symbol above 15)");
   const maxcode = new Int32Array(18).fill(-1);
   const valptr = new Int32Array(17);
   const mincode = new Int32Array(17);
@@ -50,6 +54,7 @@ export function buildHuffman(counts: Uint8Array, values: Uint8Array): HuffmanTab
       code += n;
       k += n;
       maxcode[len] = code - 1;
+      if (code >= 2 ** len) throw new JpegError(`bogus Huffman table definition (${n} codes of length ${len} do not fit)`);
     }
     code <<= 1;
   }

@@ -14,10 +14,13 @@
  * that component's own blocks, only those covering real samples. Every `restartInterval` MCUs an
  * RSTn marker resets the DC predictions and the end-of-band run.
  *
+ * The walk over MCUs and restart intervals is shared with arithmetic coding (jpeg_arithmetic.ts):
+ * an entropy decoder only says how one block is decoded, how to restart, and where it stopped.
+ *
  * References: ITU-T T.81 F.2.2, G.1.2; libjpeg-turbo jdhuff.c (`decode_mcu`) and jdphuff.c
  * (`decode_mcu_DC_first`, `decode_mcu_AC_first`, `decode_mcu_DC_refine`, `decode_mcu_AC_refine`).
  *
- * Leaves out: arithmetic-coded scans.
+ * Leaves out: DNL markers (a height given after the first scan).
  */
 import { BitReader, type HuffmanTable } from "./jpeg_huffman.ts";
 
@@ -40,12 +43,18 @@ export interface JpegComponent {
   pred: number;
   dc?: HuffmanTable;
   ac?: HuffmanTable;
+  /** Arithmetic coding: the scan's DC / AC conditioning table indices and the DC context (0..16). */
+  dcTable: number;
+  acTable: number;
+  dcContext: number;
 }
 
 export interface JpegFrame {
   width: number;
   height: number;
   progressive: boolean;
+  /** SOF9 / SOF10: arithmetic instead of Huffman entropy coding. */
+  arithmetic: boolean;
   maxH: number;
   maxV: number;
   components: JpegComponent[];
@@ -55,8 +64,17 @@ export interface JpegFrame {
 }
 
 
-/** Decode one scan's MCUs into the components' coefficient arrays. */
-export function decodeScan(data: Uint8Array, pos: number, frame: JpegFrame, comps: JpegComponent[], restartInterval: number, ss: number, se: number, ah: number, al: number): number {
+/** What decodes the blocks of one scan: Huffman (below) or arithmetic (jpeg_arithmetic.ts). */
+export interface EntropyDecoder {
+  decodeBlock(c: JpegComponent, off: number): void;
+  /** At a restart interval: reset predictions and state, step over the RSTn marker. */
+  restart(): void;
+  /** Byte position where the entropy-coded data stopped. */
+  position(): number;
+}
+
+/** The Huffman entropy decoder of one scan (baseline or progressive). */
+export function huffmanDecoder(data: Uint8Array, pos: number, frame: JpegFrame, comps: JpegComponent[], ss: number, se: number, ah: number, al: number): EntropyDecoder {
   const br = new BitReader(data, pos);
   let eobrun = 0;
   const progressive = frame.progressive;
@@ -159,6 +177,12 @@ export function decodeScan(data: Uint8Array, pos: number, frame: JpegFrame, comp
     for (const c of comps) c.pred = 0;
     eobrun = 0;
   };
+  return { decodeBlock, restart, position: () => br.pos };
+}
+
+/** Decode one scan's MCUs into the components' coefficient arrays; returns the position of the next marker. */
+export function decodeScan(data: Uint8Array, frame: JpegFrame, comps: JpegComponent[], restartInterval: number, dec: EntropyDecoder): number {
+  const { decodeBlock, restart } = dec;
 
   if (comps.length === 1) {
     // Non-interleaved: the component's own blocks, only those covering real samples.
@@ -190,7 +214,7 @@ export function decodeScan(data: Uint8Array, pos: number, frame: JpegFrame, comp
     }
   }
   // Skip to the next marker (padding bits, or garbage libjpeg would warn about).
-  let p = br.pos;
+  let p = dec.position();
   while (p < data.length - 1 && !(data[p] === 0xff && data[p + 1] !== 0 && !(data[p + 1] >= 0xd0 && data[p + 1] <= 0xd7))) p++;
   return p;
 }

@@ -22,6 +22,7 @@
  * Leaves out: encoding itself (the SentencePiece library does it, through sentencepiece-js) and the
  * normalizer's character map.
  */
+import { PaliGemmaError } from "@paligemma-ts/tensor";
 
 export type PieceType = "normal" | "unknown" | "control" | "user_defined" | "unused" | "byte";
 
@@ -40,8 +41,13 @@ export interface SentencePieceModel {
   addDummyPrefix: boolean;
 }
 
-/** Thrown (as a plain Error, wrapped by the caller with the file name) when the bytes are not a ModelProto. */
-class WireError extends Error {}
+/** The bytes are not a ModelProto (the tokenizer loader wraps it in a TokenizerLoadError naming the file). */
+export class SentencePieceModelError extends PaliGemmaError {
+  constructor(message: string) {
+    super("E_SENTENCEPIECE_MODEL", message);
+  }
+}
+const WireError = SentencePieceModelError;
 
 /** A cursor over protobuf bytes. */
 class Reader {
@@ -106,7 +112,16 @@ class Reader {
   }
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** A piece string; invalid UTF-8 is a malformed model (TextDecoder's TypeError, named). */
+function decodePiece(bytes: Uint8Array, index: number): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new WireError(`piece ${index} is not valid UTF-8`);
+  }
+}
 
 /** Parse a SentencePiece ModelProto. Throws an Error describing the first malformed byte. */
 export function parseSentencePieceModel(bytes: Uint8Array): SentencePieceModel {
@@ -120,7 +135,7 @@ export function parseSentencePieceModel(bytes: Uint8Array): SentencePieceModel {
       let piece = "";
       let type = 1;
       for (const [f, w] of pr.fields()) {
-        if (f === 1 && w === 2) piece = utf8.decode(pr.bytes());
+        if (f === 1 && w === 2) piece = decodePiece(pr.bytes(), model.pieces.length);
         else if (f === 3 && w === 0) type = pr.varint();
         else pr.skip(w);
       }

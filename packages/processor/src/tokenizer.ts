@@ -18,11 +18,14 @@
  * Leaves out: training, sampling-based (subword regularization) encoding, chat templates.
  */
 /// <reference path="./sentencepiece_js.d.ts" />
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { PaliGemmaError } from "@paligemma-ts/tensor";
+import { PaliGemmaError, errorReason, readRegularFile } from "@paligemma-ts/tensor";
 import sentencepiece from "sentencepiece-js";
 import { type PieceType, type SentencePieceModel, parseSentencePieceModel } from "./sentencepiece_model.ts";
+
+/** tokenizer.model files are a few MB (Gemma's: 4.2 MB); anything past this is refused unread. */
+export const MAX_TOKENIZER_BYTES = 100_000_000;
 
 /** The literal PaliGemma uses for an image position in a prompt. */
 export const IMAGE_TOKEN = "<image>";
@@ -85,9 +88,9 @@ export class PaliGemmaTokenizer {
     let bytes: Uint8Array;
     try {
       if (statSync(path).isDirectory()) file = join(path, "tokenizer.model");
-      bytes = readFileSync(file);
+      bytes = readRegularFile(file, MAX_TOKENIZER_BYTES); // never blocks on a FIFO, refuses devices
     } catch (e) {
-      throw new TokenizerLoadError(`cannot read tokenizer ${file}: ${(e as Error).message}`, { cause: e });
+      throw new TokenizerLoadError(`cannot read tokenizer ${file}: ${errorReason(e)}`, { cause: e });
     }
     let model: SentencePieceModel;
     try {
@@ -184,20 +187,38 @@ export class PaliGemmaTokenizer {
 }
 
 /**
+ * A TextDecoder that keeps a leading U+FEFF. The emscripten runtime turns every decoded std::string
+ * longer than 16 bytes into JS with `new TextDecoder("utf8")`, whose default (ignoreBOM: false)
+ * silently drops a byte-order mark at the start, so "\uFEFF" + a long text decoded without its
+ * first character while SentencePiece itself keeps it.
+ */
+class BomKeepingTextDecoder extends TextDecoder {
+  constructor(label?: string, options?: ConstructorParameters<typeof TextDecoder>[1]) {
+    super(label, { ...options, ignoreBOM: true });
+  }
+}
+
+/**
  * Load a model into a fresh sentencepiece-js instance. Its emscripten runtime registers process-wide
  * `uncaughtException` / `unhandledRejection` handlers that rethrow: remove the ones it added so a
- * library never changes the host program's error handling.
+ * library never changes the host program's error handling. The runtime also creates its UTF-8
+ * decoder while it loads, from the global TextDecoder: during the load that global is
+ * BomKeepingTextDecoder (restored right after), so decode keeps a leading U+FEFF like SentencePiece.
  */
 async function loadWasm(file: string): Promise<unknown> {
   const events = ["uncaughtException", "unhandledRejection"] as const;
   const listeners = (e: (typeof events)[number]) => process.listeners(e as "uncaughtException") as ((...a: unknown[]) => void)[];
   const before = events.map((e) => new Set(listeners(e)));
   const sp = new sentencepiece.SentencePieceProcessor();
+  const global = globalThis as { TextDecoder: typeof TextDecoder };
+  const original = global.TextDecoder;
+  global.TextDecoder = BomKeepingTextDecoder;
   try {
     await sp.load(file);
   } catch (e) {
     throw new TokenizerLoadError(`SentencePiece could not load ${file}: ${(e as Error).message}`, { cause: e });
   } finally {
+    global.TextDecoder = original;
     events.forEach((e, i) => {
       for (const l of listeners(e)) if (!before[i].has(l)) process.removeListener(e, l);
     });

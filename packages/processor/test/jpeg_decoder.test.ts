@@ -80,21 +80,45 @@ describe("errors", () => {
     await expect(loadImage(bytes.subarray(0, 300))).rejects.toThrow(ImageDecodeError);
   });
 
-  it("arithmetic-coded and 12-bit JPEGs are reported as unsupported", () => {
+  it("12-bit, lossless and hierarchical JPEGs are refused as unsupported (as libjpeg-turbo 2.1 does)", async () => {
     const v = Buffer.from(JPEG_VECTORS.base422.jpeg, "base64");
     const sof = v.indexOf(Buffer.from([0xff, 0xc0]));
-    const arith = Buffer.from(v);
-    arith[sof + 1] = 0xc9;
-    expect(() => decodeJpegCoefficients(arith)).toThrow(/unsupported JPEG process \(SOF9\)/);
-    const twelve = Buffer.from(v);
-    twelve[sof + 4] = 12;
-    const err = (() => {
+    const unsupported = (patch: (b: Buffer) => void) => {
+      const b = Buffer.from(v);
+      patch(b);
       try {
-        decodeJpegCoefficients(twelve);
+        decodeJpegCoefficients(b);
       } catch (e) {
         return e as JpegError;
       }
-    })();
-    expect(err?.unsupported).toBe(true);
+      return undefined;
+    };
+    for (const marker of [0xc3, 0xc5, 0xcb, 0xcf]) {
+      const err = unsupported((b) => (b[sof + 1] = marker));
+      expect(err?.unsupported).toBe(true);
+      expect(err?.message).toMatch(/unsupported JPEG process \(SOF\d+: lossless or hierarchical\)/);
+    }
+    expect(unsupported((b) => (b[sof + 4] = 12))?.message).toMatch(/unsupported 12-bit samples/);
+    const twelve = Buffer.from(v);
+    twelve[sof + 4] = 12;
+    await expect(loadImage(twelve)).rejects.toThrow(/unsupported JPEG: unsupported 12-bit samples/);
+  });
+
+  it("arithmetic-coded JPEGs decode (SOF9 sequential, SOF10 progressive): see pil_parity.test.ts for the pixels", () => {
+    const f = decodeJpegCoefficients(readFileSync(new URL("./pil/files/arith_progressive.jpg", import.meta.url)));
+    expect([f.arithmetic, f.progressive, f.width, f.height]).toEqual([true, true, 37, 23]);
+    const s = decodeJpegCoefficients(readFileSync(new URL("./pil/files/arith_420.jpg", import.meta.url)));
+    expect([s.arithmetic, s.progressive, s.maxH, s.maxV]).toEqual([true, false, 2, 2]);
+  });
+
+  it("a Huffman table whose codes do not fit is refused like libjpeg's 'Bogus Huffman table definition'", () => {
+    const v = Buffer.from(JPEG_VECTORS.base422.jpeg, "base64");
+    const dht = v.indexOf(Buffer.from([0xff, 0xc4]));
+    const b = Buffer.from(v);
+    const counts = dht + 5; // after FF C4, the length (2) and the class/index byte
+    const j = [...b.subarray(counts + 1, counts + 16)].findIndex((n) => n >= 3) + 1;
+    b[counts + j] -= 3; // same number of symbols, but three more codes of length 1: only two exist
+    b[counts] += 3;
+    expect(() => decodeJpegCoefficients(b)).toThrow(/bogus Huffman table definition/);
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { PaliGemmaError } from "@paligemma-ts/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PaliGemmaTokenizer, TokenizerLoadError } from "../src/index.ts";
+import { SentencePieceModelError, parseSentencePieceModel } from "../src/sentencepiece_model.ts";
 
 const fixtures = new URL("../../../fixtures/", import.meta.url);
 const golden = JSON.parse(readFileSync(new URL("processor/golden.json", fixtures), "utf8")) as {
@@ -94,6 +95,20 @@ describe("decode never throws", () => {
     expect(tk.encode("")).toEqual([]);
     expect(tk.decode([])).toBe("");
   });
+
+  it("a leading U+FEFF survives decode, as SentencePiece keeps it (short and long texts)", () => {
+    // The byte-fallback pieces <0xEF><0xBB><0xBF> spell the BOM. Texts over 16 bytes went through
+    // the runtime's TextDecoder, whose default drops a leading BOM.
+    for (const text of ["\uFEFFhi", "\uFEFFhello world, this is a longer text", "a\uFEFFhello world, this is a longer text"]) {
+      const ids = tk.encode(text);
+      expect(ids.slice(0, 3).map((id) => tk.idToPiece(id))).toEqual(text.startsWith("a") ? ["a", "<0xEF>", "<0xBB>"] : ["<0xEF>", "<0xBB>", "<0xBF>"]);
+      expect(tk.decode(ids)).toBe(text);
+    }
+  });
+
+  it("loading leaves the global TextDecoder as it was", () => {
+    expect(new TextDecoder("utf-8").decode(Uint8Array.from([0xef, 0xbb, 0xbf, 0x61]))).toBe("a");
+  });
 });
 
 describe("loading", () => {
@@ -109,6 +124,17 @@ describe("loading", () => {
     const before = [process.listenerCount("uncaughtException"), process.listenerCount("unhandledRejection")];
     await PaliGemmaTokenizer.load(modelDir);
     expect([process.listenerCount("uncaughtException"), process.listenerCount("unhandledRejection")]).toEqual(before);
+  });
+
+  it("a piece that is not valid UTF-8 is a typed error, in the reader and through load (found by fuzz_tokenizer)", async () => {
+    const bytes = Buffer.from(readFileSync(join(modelDir, "tokenizer.model")));
+    const at = bytes.indexOf(Buffer.from("<loc0000>"));
+    bytes[at + 1] = 0xff; // not UTF-8
+    expect(() => parseSentencePieceModel(bytes)).toThrow(SentencePieceModelError);
+    expect(() => parseSentencePieceModel(bytes)).toThrow(/piece \d+ is not valid UTF-8/);
+    const bad = join(dir, "bad-utf8.model");
+    writeFileSync(bad, bytes);
+    await expect(PaliGemmaTokenizer.load(bad)).rejects.toThrow(TokenizerLoadError);
   });
 
   it("a missing file or a non-model file is a TokenizerLoadError naming it", async () => {

@@ -8,10 +8,13 @@
  * `image_size` (224) and `layer_norm_eps` (1e-6) and relies on them. Note the class default
  * patch_size is 16; every PaliGemma checkpoint states its 14 explicitly.
  *
+ * Ranges (checked, naming the field): every size is a positive integer, image_size at most
+ * MAX_IMAGE_SIZE and a multiple of patch_size, layer_norm_eps finite and > 0.
+ *
  * Reference: Hugging Face transformers `SiglipVisionConfig` (models/siglip/configuration_siglip.py).
  * Leaves out: the pooling head (`vision_use_head`, unused by PaliGemma).
  */
-import { ConfigError, withDefaults } from "@paligemma-ts/core";
+import { ConfigError, requirePositiveInt, requirePositiveNumber, withDefaults } from "@paligemma-ts/core";
 
 export interface SiglipVisionConfig {
   hidden_size: number;
@@ -37,12 +40,23 @@ export const SIGLIP_VISION_DEFAULTS: Readonly<SiglipVisionConfig> = Object.freez
   layer_norm_eps: 1e-6,
 });
 
+/**
+ * The largest image_size accepted: the preprocessed input is 3 x image_size^2 float32 values, 805 MB
+ * at 8192 (PaliGemma uses 224, 448 and 896).
+ */
+export const MAX_IMAGE_SIZE = 8192;
+
 /** Activations that are GELU's tanh approximation (the only one this tower implements). */
 const TANH_GELU = ["gelu_pytorch_tanh", "gelu_fast", "gelu_new"];
 
 /** Parse a `vision_config` object, filling defaults and checking that the shapes are consistent. */
 export function siglipVisionConfig(json?: Record<string, unknown> | null, where = "vision_config"): SiglipVisionConfig {
   const c = withDefaults(json, { ...SIGLIP_VISION_DEFAULTS }, where);
+  for (const k of ["hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_channels", "patch_size"] as const) {
+    requirePositiveInt(c[k], `${where}.${k}`);
+  }
+  requirePositiveInt(c.image_size, `${where}.image_size`, MAX_IMAGE_SIZE);
+  requirePositiveNumber(c.layer_norm_eps, `${where}.layer_norm_eps`);
   if (c.image_size % c.patch_size !== 0) throw new ConfigError(`${where}: image_size ${c.image_size} is not a multiple of patch_size ${c.patch_size}`);
   if (c.hidden_size % c.num_attention_heads !== 0) {
     throw new ConfigError(`${where}: hidden_size ${c.hidden_size} is not a multiple of num_attention_heads ${c.num_attention_heads}`);

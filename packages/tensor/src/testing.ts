@@ -8,6 +8,8 @@
  * NaN equals NaN (both kernels agree something is undefined); NaN vs a number is an infinite
  * difference; equal infinities are equal.
  *
+ * Also errorOf(f): the value f throws, so a test can check an error's class and fields in one line.
+ *
  * Reference: https://numpy.org/doc/stable/reference/generated/numpy.allclose.html (equal_nan=True)
  */
 import { ShapeError } from "./errors.ts";
@@ -45,4 +47,14 @@ export function allClose(a: Tensor | ArrayLike<number>, b: Tensor | ArrayLike<nu
     if (d === Infinity || d > atol + rtol * Math.abs(bv[i])) return false;
   }
   return true;
+}
+
+/** What `f` throws, for assertions on the error's type and fields; an Error if `f` returns normally. */
+export function errorOf(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected the call to throw, it returned normally");
 }

@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Checkpoint, SafetensorsError, Tensor, writeSafetensors } from "../src/index.ts";
+import { Checkpoint, SafetensorsError, Tensor, errorOf, runIsolated, writeSafetensors } from "../src/index.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "checkpoint-test-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -24,13 +25,20 @@ function sharded(opts: { dropShard2?: boolean; duplicate?: boolean; index?: unkn
 }
 
 function thrown(f: () => unknown): SafetensorsError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SafetensorsError);
-    return e as SafetensorsError;
-  }
-  throw new Error("expected a SafetensorsError");
+  const e = errorOf(f);
+  expect(e).toBeInstanceOf(SafetensorsError);
+  return e as SafetensorsError;
+}
+
+/**
+ * Checkpoint.open(p) in a child process with a 20 s limit: opening a FIFO for reading blocks the
+ * whole thread, which no in-process timeout can interrupt, so a regression must fail, not hang.
+ */
+function openInChild(p: string): { hung: boolean; message?: string; tensor?: string } {
+  const r = runIsolated<{ name?: string; message?: string; tensor?: string }>(new URL("./open_checkpoint.ts", import.meta.url).href, "openCheckpoint", [p], { timeoutMs: 20_000 });
+  if (r.hung || r.crashed) return { hung: true };
+  expect(r.value?.name).toBe("SafetensorsError");
+  return { hung: false, ...r.value };
 }
 
 describe("Checkpoint", () => {
@@ -97,5 +105,67 @@ describe("Checkpoint", () => {
     fs.mkdirSync(empty);
     expect(thrown(() => Checkpoint.open(empty)).message).toMatch(/neither model\.safetensors\.index\.json nor model\.safetensors/);
     expect(thrown(() => Checkpoint.open(path.join(root, "nowhere"))).message).toMatch(/nowhere: checkpoint not found/);
+  });
+
+  describe("hostile shard names and non-regular shard files", () => {
+    const s1 = "model-00001-of-00002.safetensors";
+    const s2 = "model-00002-of-00002.safetensors";
+    const withShard = (bad: string) => sharded({ index: { weight_map: { "embed.weight": s1, "norm.weight": s1, "head.weight": bad } } });
+
+    it.each(["..", ".", "", "/etc/passwd", "sub/x.safetensors", "..\\x", "x\0y"])("shard name %j is refused naming the index and the entry", (bad) => {
+      const d = withShard(bad);
+      const e = thrown(() => Checkpoint.open(d));
+      expect(e.file).toBe(path.join(d, "model.safetensors.index.json"));
+      expect(e.tensor).toBe("head.weight");
+      expect(e.message).toContain(JSON.stringify(bad));
+      expect(e.message).toMatch(/expected a shard file name in the same folder/);
+    });
+
+    it("a shard name the OS cannot open (ENAMETOOLONG, found by fuzz_safetensors) is refused naming the entry", () => {
+      const d = withShard("x".repeat(300));
+      const e = thrown(() => Checkpoint.open(d));
+      expect(e.tensor).toBe("head.weight");
+      expect(e.message).toMatch(/weight_map entry "x{300}" cannot be opened: ENAMETOOLONG/);
+    });
+
+    it("a shard that is a directory is refused by name, not with a bare EISDIR", () => {
+      const d = withShard("shard-dir");
+      fs.mkdirSync(path.join(d, "shard-dir"));
+      const e = thrown(() => Checkpoint.open(d));
+      expect(e.file).toBe(path.join(d, "model.safetensors.index.json"));
+      expect(e.tensor).toBe("head.weight");
+      expect(e.message).toMatch(/"shard-dir" is a directory, not a regular shard file/);
+    });
+
+    it("a shard that is a FIFO is refused without opening it for reading (no hang)", () => {
+      const d = withShard("fifo.safetensors");
+      const fifo = path.join(d, "fifo.safetensors");
+      execFileSync("mkfifo", [fifo]);
+      const viaIndex = openInChild(d);
+      expect(viaIndex.hung).toBe(false);
+      expect(viaIndex.tensor).toBe("head.weight");
+      expect(viaIndex.message).toMatch(/"fifo\.safetensors" is a FIFO \(named pipe\), not a regular shard file/);
+      // Opened directly (no index), the single file is refused the same way.
+      expect(openInChild(fifo).message).toMatch(/is a FIFO \(named pipe\), expected a regular file/);
+    });
+
+    it("a symlinked shard (the Hugging Face cache layout) still opens", () => {
+      const d = sharded();
+      const blob = path.join(d, "blob");
+      fs.renameSync(path.join(d, s2), blob);
+      fs.symlinkSync(blob, path.join(d, s2));
+      const c = Checkpoint.open(d);
+      expect(c.read("head.weight").toArray()).toEqual([0.5, -1]);
+      c.close();
+    });
+
+    it("an index that is a FIFO is refused, not waited on", () => {
+      const d = path.join(root, `fifo-index-${n++}`);
+      fs.mkdirSync(d);
+      execFileSync("mkfifo", [path.join(d, "model.safetensors.index.json")]);
+      const r = openInChild(d);
+      expect(r.hung).toBe(false);
+      expect(r.message).toMatch(/index\.json.*is a FIFO/);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ShapeError, Tensor, allClose, maxAbsDiff } from "../src/index.ts";
+import { ShapeError, Tensor, allClose, errorOf, maxAbsDiff } from "../src/index.ts";
 
 describe("maxAbsDiff / allClose", () => {
   it("measures the largest absolute difference", () => {
@@ -25,5 +25,15 @@ describe("maxAbsDiff / allClose", () => {
     expect(allClose([102], [100], 0, 0.01)).toBe(false);
     expect(allClose([1], [Infinity], 0, 1)).toBe(false);
     expect(allClose([NaN], [NaN])).toBe(true);
+  });
+});
+
+describe("errorOf", () => {
+  it("returns what the call throws, and throws when it does not", () => {
+    const e = new ShapeError("x");
+    expect(errorOf(() => {
+      throw e;
+    })).toBe(e);
+    expect(() => errorOf(() => 1)).toThrow(/expected the call to throw/);
   });
 });

@@ -9,11 +9,17 @@
  * Accepted inputs: a .safetensors file; a directory with model.safetensors.index.json; a directory
  * with model.safetensors.
  *
+ * A hostile index can name anything as a shard. Each name must be a plain file name in the index's
+ * folder ("", ".", "..", paths, absolute names and NUL bytes are refused), and each shard must be a
+ * regular file (a FIFO would block `open` forever, a directory fails with a bare EISDIR); both are
+ * SafetensorsErrors naming the index file and the weight_map entry.
+ *
  * Reference: Hugging Face transformers `load_sharded_checkpoint` / `PreTrainedModel.save_pretrained`
  * (https://huggingface.co/docs/transformers/main/en/big_models).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { errorReason, fileKind, readRegularFile } from "../regular_file.ts";
 import type { Tensor } from "../tensor.ts";
 import { SafetensorsError } from "./format.ts";
 import { SafetensorsFile, type TensorInfo } from "./safetensors_file.ts";
@@ -21,24 +27,41 @@ import { SafetensorsFile, type TensorInfo } from "./safetensors_file.ts";
 export const INDEX_FILE = "model.safetensors.index.json";
 export const SINGLE_FILE = "model.safetensors";
 
+/** Index files above this are refused (real ones are ~100 KB; the safetensors header limit is the same). */
+export const MAX_INDEX_BYTES = 100_000_000;
+
+/**
+ * Why `shard` is not a plain file name in the index's folder, or undefined when it is one.
+ * Refused: "", "." and ".." (a folder, not a file), names with "/" or "\\" (other folders), absolute
+ * paths, NUL bytes (the OS would cut the name there), and anything that resolves outside `dir`.
+ */
+function badShardName(dir: string, shard: unknown): string | undefined {
+  if (typeof shard !== "string") return "is not a string";
+  if (shard === "" || shard === "." || shard === "..") return "is not a file name (empty, . or ..)";
+  if (shard.includes("/") || shard.includes("\\") || path.isAbsolute(shard)) return "is a path, not a file name in the same folder";
+  if (shard.includes("\0")) return "contains a NUL byte";
+  if (path.dirname(path.resolve(dir, shard)) !== path.resolve(dir)) return "resolves outside the checkpoint folder";
+  return undefined;
+}
+
 /** Read and check model.safetensors.index.json; returns tensor name -> shard file name. */
 function readIndex(indexPath: string): Map<string, string> {
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(indexPath, "utf8"));
+    json = JSON.parse(readRegularFile(indexPath, MAX_INDEX_BYTES).toString("utf8"));
   } catch (e) {
-    throw new SafetensorsError(indexPath, `cannot read the shard index as JSON (${(e as Error).message})`, undefined, { cause: e });
+    throw new SafetensorsError(indexPath, `cannot read the shard index as JSON (${errorReason(e)})`, undefined, { cause: e });
   }
   const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
   if (weightMap === null || typeof weightMap !== "object" || Array.isArray(weightMap)) {
     throw new SafetensorsError(indexPath, `expected an object with "weight_map": { tensor name: shard file }`);
   }
   const map = new Map<string, string>();
+  const dir = path.dirname(indexPath);
   for (const [name, shard] of Object.entries(weightMap as Record<string, unknown>)) {
-    if (typeof shard !== "string" || shard.includes("/") || shard.includes("\\")) {
-      throw new SafetensorsError(indexPath, `weight_map entry must be a shard file name in the same folder, got ${JSON.stringify(shard)}`, name);
-    }
-    map.set(name, shard);
+    const why = badShardName(dir, shard);
+    if (why) throw new SafetensorsError(indexPath, `weight_map entry ${JSON.stringify(shard)} ${why}: expected a shard file name in the same folder`, name);
+    map.set(name, shard as string);
   }
   return map;
 }
@@ -72,9 +95,17 @@ export class Checkpoint {
       try {
         for (const shard of new Set(weightMap.values())) {
           const shardPath = path.join(pathOrDir, shard);
-          if (!fs.existsSync(shardPath)) {
-            const first = [...weightMap].find(([, s]) => s === shard)![0];
-            throw new SafetensorsError(shardPath, `shard "${shard}" named in ${INDEX_FILE} (e.g. for this tensor) is missing`, first);
+          const first = [...weightMap].find(([, s]) => s === shard)![0];
+          let st: fs.Stats | undefined;
+          try {
+            st = fs.statSync(shardPath, { throwIfNoEntry: false }); // follows symlinks (the HF cache uses them)
+          } catch (e) {
+            // ENAMETOOLONG, ELOOP, EACCES, ...: the name is unusable, say which entry holds it
+            throw new SafetensorsError(indexPath, `weight_map entry ${JSON.stringify(shard)} cannot be opened: ${(e as Error).message}`, first, { cause: e });
+          }
+          if (!st) throw new SafetensorsError(shardPath, `shard "${shard}" named in ${INDEX_FILE} (e.g. for this tensor) is missing`, first);
+          if (!st.isFile()) {
+            throw new SafetensorsError(indexPath, `weight_map entry "${shard}" is ${fileKind(st)}, not a regular shard file (${shardPath})`, first);
           }
           files.push(SafetensorsFile.open(shardPath));
         }

@@ -8,11 +8,15 @@
  * into a fresh, aligned ArrayBuffer (a Float32Array needs a 4-aligned offset; the file does not
  * promise one), so the returned Tensor owns its memory and the file can be closed.
  *
+ * Only regular files are opened (regular_file.ts): a shard that is a FIFO would otherwise block
+ * `open` forever, and a directory would fail later with a bare EISDIR.
+ *
  * Reference: https://github.com/huggingface/safetensors (safe_open); Node fs.readSync.
  * Leaves out: mmap (Node has none built in; see DESIGN.md for how ONNX Runtime maps the payload).
  */
 import * as fs from "node:fs";
 import { type DType, viewBytes } from "../dtype.ts";
+import { errorReason, openRegularFile } from "../regular_file.ts";
 import { Tensor, numel } from "../tensor.ts";
 import { type HeaderEntry, SafetensorsError, checkHeaderLength, parseHeader } from "./format.ts";
 
@@ -55,9 +59,9 @@ export class SafetensorsFile {
   static open(path: string): SafetensorsFile {
     let fd: number;
     try {
-      fd = fs.openSync(path, "r");
+      fd = openRegularFile(path); // O_NONBLOCK + fstat: a FIFO, a directory or a device is refused, never read
     } catch (e) {
-      throw new SafetensorsError(path, `cannot open: ${(e as Error).message}`, undefined, { cause: e });
+      throw new SafetensorsError(path, errorReason(e), undefined, { cause: e });
     }
     try {
       const size = fs.fstatSync(fd).size;
