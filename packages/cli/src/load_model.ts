@@ -45,6 +45,7 @@ export interface PromptSpec {
 export async function openModel(opts: ModelOptions, spec: PromptSpec): Promise<OpenedPaliGemma> {
   const { PaliGemma } = await import("@paligemma-ts/paligemma");
   const opened = await PaliGemma.open(opts.model);
+  for (const w of opened.tokenizerReport.warnings) process.stderr.write(`paligemma: note: ${w}\n`);
   try {
     const what = spec.suffix === undefined ? "prompt" : "prefix + suffix";
     opened.checkPositions([opened.promptIds(spec.prompt, spec.suffix).ids], spec.newTokens, what);

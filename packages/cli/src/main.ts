@@ -24,7 +24,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.ts";
-import { parseInteger, parsePositiveInt, parseTemperature, parseTopP } from "./option_values.ts";
+import { parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
 import type { GenerateOptions } from "./commands/generate.ts";
 import type { ScoreOptions } from "./commands/score.ts";
 
@@ -80,7 +80,7 @@ export function buildProgram(io: CliIO): Command {
     .option("--temperature <t>", "sample at this temperature (0 = greedy)", parseTemperature)
     .option("--top-p <p>", "sample from the smallest set of tokens with this much probability (implies sampling)", parseTopP)
     .option("--top-k <k>", "sample from the k most likely tokens (implies sampling)", parsePositiveInt)
-    .option("--seed <s>", "random seed for sampling", parseInteger, 0)
+    .option("--seed <s>", "random seed for sampling, an integer in [0, 2^32 - 1]", parseSeed, 0)
     .option("--ignore-eos", "keep generating after <eos> (exactly --max-new-tokens tokens)")
     .addOption(new Option("--stream", "print text as tokens arrive").conflicts("json"))
     .option("--draw <out.png>", "parse <loc> boxes in the answer and save the image with them drawn");

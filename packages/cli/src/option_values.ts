@@ -33,8 +33,6 @@ export function parseSeed(value: string): number {
   return n;
 }
 
-/** The --seed parser under its earlier name (main.ts imports it): the same as parseSeed. */
-export const parseInteger = parseSeed;
 
 /** A finite number >= 0 (temperature; 0 means greedy). */
 export function parseTemperature(value: string): number {

@@ -20,7 +20,7 @@
  * Leaves out: beam search, repetition penalties, speculative decoding.
  */
 import { type SamplingOptions, sampleToken, validateSamplingOptions } from "@paligemma-ts/core";
-import { ArgumentError, type Tensor, seededRng } from "@paligemma-ts/tensor";
+import { ArgumentError, type Tensor, assertSeed, seededRng } from "@paligemma-ts/tensor";
 import type { PaliGemmaConfig } from "./config.ts";
 import { decodeStep, leftPadBatch, prefillMask } from "./inputs.ts";
 import { mergeImageFeatures } from "./merge.ts";
@@ -77,7 +77,10 @@ export function checkDecodeRequest(config: PaliGemmaConfig, rows: readonly (read
   const { maxNewTokens, seed } = options;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new ArgumentError(`generate: maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
   validateSamplingOptions(options, "generate");
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ArgumentError(`generate: seed must be an integer, got ${seed}`);
+  if (seed !== undefined) {
+    assertSeed(seed, "generate"); // row b samples with seed + b: every row's seed must be in range
+    if (rows.length > 1) assertSeed(seed + rows.length - 1, `generate (row ${rows.length - 1} uses seed + ${rows.length - 1})`);
+  }
   checkPositions(config, rows, maxNewTokens, "generate: prompt");
 }
 

@@ -4,7 +4,10 @@
  *
  * Teaches: fail fast, and do the checks once. Opening a folder reads
  *   config.json (+ generation_config.json)   HF defaults filled, fields checked (config.ts)
- *   tokenizer.model                          the SentencePiece vocabulary, with <image> appended
+ *   tokenizer.model                          the SentencePiece vocabulary, with <image> appended, checked
+ *                                            against the config (tokenizer_check.ts: its pieces fit the
+ *                                            embedding rows, special ids inside the vocabulary; missing
+ *                                            <loc>/<seg> pieces are warnings in `tokenizerReport`)
  *   *.safetensors headers                    every tensor's name, dtype and shape (no data), checked
  *                                            against the config in one CheckpointError (load.ts)
  * in milliseconds, even for a 12 GB checkpoint. `PaliGemma.load` builds on an opened folder, and a
@@ -21,6 +24,7 @@ import { PaliGemmaTokenizer, buildPrompt } from "@paligemma-ts/processor";
 import { ArgumentError, Checkpoint, PaliGemmaError } from "@paligemma-ts/tensor";
 import { type PaliGemmaConfig, loadPaliGemmaConfig } from "./config.ts";
 import { CheckpointError, type WeightLayout, checkCheckpoint, detectLayout } from "./load.ts";
+import { type TokenizerReport, checkTokenizerAgainstConfig } from "./tokenizer_check.ts";
 
 /** `--model` (or PaliGemma.open's dir) is not a checkpoint folder. */
 export class ModelDirError extends PaliGemmaError {
@@ -39,6 +43,7 @@ export class OpenedPaliGemma {
     readonly tokenizer: PaliGemmaTokenizer,
     readonly checkpoint: Checkpoint,
     readonly layout: WeightLayout,
+    readonly tokenizerReport: TokenizerReport,
   ) {}
 
   /** Open `dir`: config, tokenizer, checkpoint headers, all checked (ModelDirError, ConfigError, CheckpointError). */
@@ -48,12 +53,13 @@ export class OpenedPaliGemma {
     if (!st.isDirectory()) throw new ModelDirError(`model '${dir}' is not a directory (expected ${WHAT})`);
     const config = loadPaliGemmaConfig(dir);
     const tokenizer = await PaliGemmaTokenizer.load(dir, { imageTokenId: config.image_token_index });
+    const report = checkTokenizerAgainstConfig(tokenizer, config); // TokenizerMismatchError when they cannot work together
     const checkpoint = Checkpoint.open(dir);
     try {
       const layout = detectLayout(checkpoint);
       const problems = checkCheckpoint(checkpoint, config, layout);
       if (problems.length > 0) throw new CheckpointError(dir, problems);
-      return new OpenedPaliGemma(dir, config, tokenizer, checkpoint, layout);
+      return new OpenedPaliGemma(dir, config, tokenizer, checkpoint, layout, report);
     } catch (e) {
       checkpoint.close();
       throw e;

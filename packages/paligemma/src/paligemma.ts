@@ -27,6 +27,7 @@ import { type KernelOptions, modelKernels } from "./model_kernels.ts";
 import { OpenedPaliGemma, checkPositions, promptIds } from "./open.ts";
 import { type DecoderRunner, PaliGemmaVision, type VisionRunner } from "./runners.ts";
 import { TextStreamer } from "./text_streamer.ts";
+import { type TokenizerReport, assertPromptSupported, checkTokenizerAgainstConfig } from "./tokenizer_check.ts";
 
 /** How to load: the kernels (backend, device, dtype or an explicit plan, threads, cache) and a progress callback. */
 export type LoadOptions = KernelOptions;
@@ -201,7 +202,15 @@ export class PaliGemma {
     return this.tokenizer.decode(body, { skipSpecialTokens: true });
   }
 
+  private report?: TokenizerReport;
+
+  /** What the tokenizer can spell (loc / seg pieces), checked once against the config. */
+  get tokenizerReport(): TokenizerReport {
+    return (this.report ??= checkTokenizerAgainstConfig(this.tokenizer, this.config));
+  }
+
   private async run(request: GenerateRequest, emit: (e: TokenEvent) => void) {
+    for (const p of request.prompts) if (typeof p === "string") assertPromptSupported(p, this.tokenizerReport); // "detect"/"segment" need <loc>/<seg> pieces
     const sampling = { temperature: request.temperature, topK: request.topK, topP: request.topP };
     const base = { maxNewTokens: request.maxNewTokens ?? 32, seed: request.seed, stopTokenIds: request.ignoreEos ? [] : this.config.eos_token_ids };
     const inputIds = request.prompts.map((p) => (typeof p === "string" ? this.promptIds(p).ids : [...p]));

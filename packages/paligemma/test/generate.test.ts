@@ -66,7 +66,8 @@ describe.each(FIXTURES)("generation: %s", (name) => {
   it("stops each row at its own eos (int or list) and keeps the others going", async () => {
     const c = golden.cases[0];
     const stopAt = c.greedy_ids[2]; // make the third greedy token an eos
-    const m = PaliGemma.fromRunners({ ...model.config, eos_token_ids: [999999, stopAt] }, model.tokenizer, model.vision, model.decoder);
+    const never = [...Array(model.config.text_config.vocab_size).keys()].find((id) => id > 3 && !c.greedy_ids.includes(id))!; // an id the row never produces
+    const m = PaliGemma.fromRunners({ ...model.config, eos_token_ids: [never, stopAt] }, model.tokenizer, model.vision, model.decoder);
     const first = c.greedy_ids.indexOf(stopAt);
     const out = await m.generate({ images: golden.read("pixel_values"), prompts: [c.prompt], maxNewTokens: 12 });
     expect(out.generatedIds[0]).toEqual(c.greedy_ids.slice(0, first + 1)); // the eos is included in the ids

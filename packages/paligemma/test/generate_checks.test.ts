@@ -64,12 +64,15 @@ describe("generate: argument checks before the vision tower", () => {
     ["temperature -1", { temperature: -1 }, /temperature/],
     ["topK 1.5", { topK: 1.5 }, /topK/],
     ["topP 0", { topP: 0 }, /topP/],
-    ["seed 0.5", { seed: 0.5 }, /seed must be an integer, got 0.5/],
+    ["seed 0.5", { seed: 0.5 }, /seed must be an integer in \[0, 4294967295\].*got 0.5/],
+    ["seed -1", { seed: -1 }, /seed must be an integer in \[0, 4294967295\].*got -1/],
+    ["seed 2^32 - 1 with two rows (row 1 would need 2^32)", { seed: 2 ** 32 - 1, prompts: ["caption en", "caption en"], images: "two" }, /row 1 uses seed \+ 1/],
   ];
   it.each(cases)("%s", async (_, options, message) => {
     encodes = 0;
-    await expect(limited.generate({ images: pixels, prompts: ["caption en"], ...options })).rejects.toThrow(ArgumentError);
-    await expect(limited.generate({ images: pixels, prompts: ["caption en"], ...options })).rejects.toThrow(message);
+    const request = { prompts: ["caption en"], ...options, images: options.images === "two" ? twice(pixels) : pixels } as Parameters<typeof limited.generate>[0];
+    await expect(limited.generate(request)).rejects.toThrow(ArgumentError);
+    await expect(limited.generate(request)).rejects.toThrow(message);
     expect(encodes).toBe(0);
   });
 });

@@ -104,3 +104,22 @@ describe("checkTokenizerAgainstConfig", () => {
     });
   });
 });
+
+describe("wired into the model", () => {
+  it("PaliGemma.open reports the missing pieces; generate refuses a detect prompt before any work, caption still runs", async () => {
+    const copy = join(dir, "no-loc-model");
+    const { mkdirSync, copyFileSync } = await import("node:fs");
+    mkdirSync(copy, { recursive: true });
+    for (const f of ["config.json", "model.safetensors"]) copyFileSync(join(fixtureDir("paligemma-tiny"), f), join(copy, f));
+    copyFileSync(renamed("<loc", "<lxc"), join(copy, "tokenizer.model"));
+    const { PaliGemma } = await import("../src/index.ts");
+    const opened = await PaliGemma.open(copy);
+    expect(opened.tokenizerReport.hasLocTokens).toBe(false);
+    const model = await PaliGemma.load(opened, { backend: "reference" });
+    const image = { width: 56, height: 56, data: new Uint8Array(56 * 56 * 3) };
+    await expect(model.generate({ images: [image], prompts: ["detect cat"], maxNewTokens: 2 })).rejects.toThrow(TokenizerMismatchError);
+    expect((await model.generate({ images: [image], prompts: ["caption en"], maxNewTokens: 2, ignoreEos: true })).generatedIds[0]).toHaveLength(2);
+    await model.dispose();
+    opened.close();
+  });
+});
