@@ -14,6 +14,7 @@
  * Reference: https://github.com/huggingface/safetensors (safe_open); Node fs.readSync.
  * Leaves out: mmap (Node has none built in; see DESIGN.md for how ONNX Runtime maps the payload).
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { type DType, viewBytes } from "../dtype.ts";
 import { errorReason, openRegularFile } from "../regular_file.ts";
@@ -40,19 +41,42 @@ function readFully(fd: number, target: Uint8Array, position: number, file: strin
   }
 }
 
+/**
+ * What the file IS, as cheaply as it can be told (fstat of the open descriptor, so it describes the
+ * bytes this reader sees): an in-place rewrite keeps size, inode and (with `cp -p`, `rsync -a`,
+ * `touch -r`) mtime, but always moves ctime, which no user call can set back; a replaced file has a
+ * new inode. Strings, so bigint nanoseconds survive JSON.
+ */
+export interface FileIdentity {
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+  dev: string;
+  /** sha256 of the JSON header bytes (names, dtypes, shapes, offsets, metadata). */
+  headerSha256: string;
+}
+
 export class SafetensorsFile {
   readonly path: string;
   readonly metadata: Record<string, string>;
+  /** fstat + header hash at open (see FileIdentity). */
+  readonly identity: FileIdentity;
+  /** Absolute offset of the data section (8 + header length). */
+  readonly dataStart: number;
+  /** Bytes from dataStart to the end of the file. */
+  readonly dataLength: number;
   private fd: number | null;
   private readonly entries: Map<string, HeaderEntry>;
-  private readonly dataStart: number;
 
-  private constructor(path: string, fd: number, entries: Map<string, HeaderEntry>, metadata: Record<string, string>, dataStart: number) {
+  private constructor(path: string, fd: number, entries: Map<string, HeaderEntry>, metadata: Record<string, string>, dataStart: number, identity: FileIdentity) {
     this.path = path;
     this.fd = fd;
     this.entries = entries;
     this.metadata = metadata;
     this.dataStart = dataStart;
+    this.identity = identity;
+    this.dataLength = Number(identity.size) - dataStart;
   }
 
   /** Open `path` and parse its header; tensor data is not read. */
@@ -64,7 +88,8 @@ export class SafetensorsFile {
       throw new SafetensorsError(path, errorReason(e), undefined, { cause: e });
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      const st = fs.fstatSync(fd, { bigint: true });
+      const size = Number(st.size);
       if (size < 8) throw new SafetensorsError(path, `file is ${size} bytes, shorter than the 8-byte header length: not a safetensors file`);
       const prefix = new Uint8Array(8);
       readFully(fd, prefix, 0, path);
@@ -72,7 +97,11 @@ export class SafetensorsFile {
       const header = new Uint8Array(n);
       readFully(fd, header, 8, path);
       const { entries, metadata } = parseHeader(path, header, size - 8 - n);
-      return new SafetensorsFile(path, fd, entries, metadata, 8 + n);
+      const identity: FileIdentity = {
+        size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs), ino: String(st.ino), dev: String(st.dev),
+        headerSha256: createHash("sha256").update(header).digest("hex"),
+      };
+      return new SafetensorsFile(path, fd, entries, metadata, 8 + n, identity);
     } catch (e) {
       fs.closeSync(fd);
       throw e;

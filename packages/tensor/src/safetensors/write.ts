@@ -21,18 +21,23 @@ import { DTYPE_TO_SAFETENSORS } from "./format.ts";
 /** Position in the reference library's Dtype enum (declaration order = alignment order). */
 const DTYPE_RANK: Record<DType, number> = { bool: 0, uint8: 1, float16: 7, bfloat16: 8, int32: 9, float32: 11, float64: 12, int64: 13 };
 
-interface Planned {
+export interface Planned {
   name: string;
   tensor: Tensor;
 }
 
-/** Order the tensors and build the padded header bytes. */
-function plan(tensors: Record<string, Tensor>, metadata?: Record<string, string>): { header: Buffer; order: Planned[] } {
+/** The tensors in the order their bytes are written (step 1): e.g. to checksum the data section before writing it. */
+export function safetensorsOrder(tensors: Record<string, Tensor>): Planned[] {
   const order: Planned[] = Object.entries(tensors).map(([name, tensor]) => {
     if (name === "__metadata__") throw new ArgumentError(`writeSafetensors: "__metadata__" is reserved and cannot name a tensor`);
     return { name, tensor };
   });
-  order.sort((a, b) => DTYPE_RANK[b.tensor.dtype] - DTYPE_RANK[a.tensor.dtype] || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  return order.sort((a, b) => DTYPE_RANK[b.tensor.dtype] - DTYPE_RANK[a.tensor.dtype] || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+}
+
+/** Order the tensors and build the padded header bytes. */
+function plan(tensors: Record<string, Tensor>, metadata?: Record<string, string>): { header: Buffer; order: Planned[] } {
+  const order = safetensorsOrder(tensors);
   const parts: string[] = [];
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
