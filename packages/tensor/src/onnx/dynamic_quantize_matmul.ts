@@ -5,8 +5,10 @@
  * rows) they dequantize and run at float32 speed. Quantizing the ACTIVATIONS too turns the product
  * into an integer GEMM (u8 x s8 -> s32), which MLAS runs with AVX512-VNNI vpdpbusd: 4x the
  * multiply-adds per instruction of float32 FMA. Per output channel n (W kept as [N, K] = [out, in]):
- *   s_n  = max_k |w[n, k]| / 127                   symmetric, no zero point
- *   q    = clamp(round(w / s_n), -127, 127)        int8, stored TRANSPOSED as [K, N] (MatMul's B)
+ *   s_n  = max_k |w[n, k]| / 127                   symmetric, no zero point (float32)
+ *   q    = clamp(round(w * (1 / s_n)), -127, 127)  int8, stored TRANSPOSED as [K, N] (MatMul's B);
+ *                                                  ties round up (Math.round); the reciprocal is taken
+ *                                                  once per row (a division per weight is ~4x slower)
  * and at run time the kernel quantizes x per tensor (uint8, asymmetric: DynamicQuantizeLinear):
  *   sx, zx = (max(x, 0) - min(x, 0)) / 255, round(-min(x, 0) / sx)
  *   y[m, n] = sx * s_n * sum_k (qx[m, k] - zx) * q[k, n]   (+ bias[n])
@@ -49,7 +51,8 @@ export function quantizePerChannelInt8(w: Float32Array, N: number, K: number): C
     }
     const s = Math.fround(m > 0 ? m / 127 : 1);
     scales[n] = s;
-    for (let k = 0; k < K; k++) q[k * N + n] = Math.min(127, Math.max(-127, Math.round(w[row + k] / s))) & 255;
+    const inv = 1 / s;
+    for (let k = 0; k < K; k++) q[k * N + n] = Math.min(127, Math.max(-127, Math.round(w[row + k] * inv))) & 255;
   }
   return { N, K, weight: new Tensor("uint8", [K, N], q), scales: new Tensor("float32", [N], scales) };
 }

@@ -14,4 +14,5 @@ export * from "./checkpoint_weights.ts";
 export * from "./matmul_nbits.ts";
 export * from "./dynamic_quantize_matmul.ts";
 export * from "./weight_cache.ts";
+export { ConvertPool, type ConvertJob, type CrcJob } from "./convert_pool.ts";
 export * as onnxOps from "./ops/index.ts";

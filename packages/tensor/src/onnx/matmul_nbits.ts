@@ -7,7 +7,7 @@
  *   lo = min(0, min w), hi = max(0, max w)          (0 stays exactly representable)
  *   scale = (hi - lo) / (2^bits - 1)
  *   zp    = round(-lo / scale)                      in [0, 2^bits - 1]
- *   q     = clamp(round(w / scale) + zp, 0, 2^bits - 1)
+ *   q     = clamp(round(w * (1 / scale)) + zp, 0, 2^bits - 1)   (scale as float32; ties round up)
  *   w'    = (q - zp) * scale                        what the kernel multiplies by
  * Layout (com.microsoft MatMulNBits): B uint8 [N, blocks, blockSize * bits / 8] (4-bit: element 2i
  * in the low nibble, 2i+1 in the high one), scales float [N * blocks], zero points uint8 [N * blocks]
@@ -69,9 +69,10 @@ export function quantizeBlockwise(w: Float32Array, N: number, K: number, bits: Q
       if (bits === 8) zps[n * zpRow + b] = zp;
       else zps[n * zpRow + (b >> 1)] |= zp << ((b & 1) * 4);
       const base = (n * blocks + b) * blob;
+      const inv = 1 / s32;
       for (let i = 0; i < blockSize; i++) {
         const k = k0 + i;
-        const q = k < k1 ? Math.min(levels, Math.max(0, Math.round(w[row + k] / s32) + zp)) : zp;
+        const q = k < k1 ? Math.min(levels, Math.max(0, Math.round(w[row + k] * inv) + zp)) : zp;
         if (bits === 8) packed[base + i] = q;
         else packed[base + (i >> 1)] |= q << ((i & 1) * 4);
       }
