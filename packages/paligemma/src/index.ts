@@ -17,7 +17,7 @@ export {
 export { CheckpointError, checkCheckpoint, detectLayout, paliGemmaWeightSpecs, CLASSIC_LAYOUT, MODERN_LAYOUT, type CheckpointProblem, type LoadProgress, type WeightLayout } from "./load.ts";
 export { OpenedPaliGemma, ModelDirError, checkPositions, promptIds } from "./open.ts";
 export { quantizationPlan, checkWeightDType, WEIGHT_DTYPES, type WeightDType } from "./quantization_plan.ts";
-export { modelKernels, type BackendName, type KernelOptions } from "./model_kernels.ts";
+export { modelKernels, type BackendName, type KernelOptions, type ModelKernels } from "./model_kernels.ts";
 export { mergeImageFeatures } from "./merge.ts";
 export { leftPadBatch, prefillMask, decodeStep, type PromptBatch } from "./inputs.ts";
 export { PaliGemmaVision, multiModalProjector, projectorBlock, type DecoderRunner, type VisionRunner } from "./runners.ts";

@@ -119,9 +119,15 @@ function sameValues(a: Tensor, b: Tensor): boolean {
 }
 
 export interface LoadProgress {
-  /** check: headers vs config; weights: tensors read into memory (reference); compile: one block made runnable (ONNX: its session, incl. any quantizing). */
-  stage: "check" | "weights" | "compile";
+  /**
+   * check: headers vs config; weights: tensors read into memory (reference); convert: checkpoint bytes
+   * read into the weight cache (ONNX, first start: quantizing, widening; loaded/total in bytes);
+   * compile: one block made runnable (ONNX: its session).
+   */
+  stage: "check" | "weights" | "convert" | "compile";
   loaded: number;
   total: number;
   name?: string;
+  /** convert: checkpoint bytes per second since the conversion started. */
+  bytesPerSecond?: number;
 }

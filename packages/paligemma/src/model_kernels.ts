@@ -9,11 +9,12 @@
  *   backend "onnx"        CheckpointWeights binds each tensor where it lies (external data into the
  *                         .safetensors; a disk cache for widened / quantized forms) following the
  *                         per-linear plan of `dtype` (quantization_plan.ts), then OnnxKernels: one
- *                         onnxruntime session per block, on `device`
+ *                         onnxruntime session per block, on `device`; the cache entries are made
+ *                         up front on a worker per core (tensor's convert_pool.ts)
  *
  * Reference: @paligemma-ts/tensor layer_ops/kernels.ts (the two kernel sets), onnx/checkpoint_weights.ts.
  */
-import { CheckpointWeights, type Device, type Kernels, type LinearPlan, OnnxKernels, ReferenceKernels, TensorParams, ArgumentError } from "@paligemma-ts/tensor";
+import { ArgumentError, type CacheProblem, CheckpointWeights, type ConvertProgress, type Device, type Kernels, type LinearPlan, OnnxKernels, ReferenceKernels, TensorParams } from "@paligemma-ts/tensor";
 import { type LoadProgress, paliGemmaWeightSpecs } from "./load.ts";
 import type { OpenedPaliGemma } from "./open.ts";
 import { type WeightDType, checkWeightDType, quantizationPlan } from "./quantization_plan.ts";
@@ -36,8 +37,19 @@ export interface KernelOptions {
   onProgress?: (e: LoadProgress) => void;
 }
 
-/** The kernels for an opened model folder (see the header). */
-export function modelKernels(opened: OpenedPaliGemma, options: KernelOptions = {}): Kernels {
+/** The kernels of a model and the checksum check of its weight cache (ONNX; see PaliGemma.load). */
+export interface ModelKernels {
+  kernels: Kernels;
+  /** Resolves with the cache files that failed their checksum (deleted and named on stderr); [] when none. */
+  verified: Promise<CacheProblem[]>;
+}
+
+/**
+ * The kernels for an opened model folder (see the header). ONNX: every cache entry the model needs is
+ * made first, on a worker per core (progress stage "convert"); entries already on disk are checksummed
+ * on those workers meanwhile (`verified`).
+ */
+export async function modelKernels(opened: OpenedPaliGemma, options: KernelOptions = {}): Promise<ModelKernels> {
   const backend = options.backend ?? "onnx";
   if (backend !== "reference" && backend !== "onnx") throw new ArgumentError(`PaliGemma.load: backend must be "reference" or "onnx", got ${JSON.stringify(backend)}`);
   const device = options.device ?? "cpu";
@@ -49,11 +61,19 @@ export function modelKernels(opened: OpenedPaliGemma, options: KernelOptions = {
     if (device === "cuda") noteReferenceIgnoresCuda();
     const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name);
     const params = TensorParams.fromCheckpoint(opened.checkpoint, names, (loaded, total, name) => options.onProgress?.({ stage: "weights", loaded, total, name }));
-    return new ReferenceKernels(params.get);
+    return { kernels: new ReferenceKernels(params.get), verified: Promise.resolve([]) };
   }
   const plan = options.plan ?? quantizationPlan(dtype, opened.config, opened.layout);
   const weights = new CheckpointWeights(opened.checkpoint, { plan, cacheRoot: options.cacheRoot });
-  return new OnnxKernels(weights, { device, threads: options.threads }, () => weights.close());
+  const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name);
+  const onProgress = options.onProgress && ((p: ConvertProgress) => options.onProgress!({ stage: "convert", loaded: p.doneBytes, total: p.totalBytes, name: p.name, bytesPerSecond: p.bytesPerSecond }));
+  try {
+    await weights.prepare({ names, onProgress });
+  } catch (e) {
+    weights.close();
+    throw e;
+  }
+  return { kernels: new OnnxKernels(weights, { device, threads: options.threads }, () => weights.close()), verified: weights.verified };
 }
 
 /** The reference kernels are plain TypeScript on the CPU: say once per process that they ignore "cuda". */

@@ -82,24 +82,41 @@ export class PaliGemma {
     return OpenedPaliGemma.open(dir);
   }
 
-  /** Load a checkpoint folder (or an already opened one): config.json, tokenizer.model, model.safetensors (or sharded). */
+  /**
+   * Load a checkpoint folder (or an already opened one): config.json, tokenizer.model, model.safetensors
+   * (or sharded). ONNX: weight-cache files that already existed are checksummed while the sessions are
+   * created; if one fails, it has been deleted (one line on stderr says so) and the load is redone once,
+   * which rebuilds it.
+   */
   static async load(model: string | OpenedPaliGemma, options: LoadOptions = {}): Promise<PaliGemma> {
     const opened = typeof model === "string" ? await OpenedPaliGemma.open(model) : model;
+    let loaded = await PaliGemma.loadOnce(opened, options, typeof model === "string");
+    if ((await loaded.verified).length > 0) {
+      await loaded.model.dispose(false);
+      loaded = await PaliGemma.loadOnce(opened, options, typeof model === "string");
+      await loaded.verified;
+    }
+    return loaded.model;
+  }
+
+  private static async loadOnce(opened: OpenedPaliGemma, options: LoadOptions, closeOpened: boolean): Promise<{ model: PaliGemma; verified: Promise<unknown[]> }> {
     let kernels: Kernels | undefined;
+    let verified: Promise<unknown[]> = Promise.resolve([]);
     try {
       const { config, layout } = opened;
       options.onProgress?.({ stage: "check", loaded: 0, total: 1 });
-      kernels = modelKernels(opened, options);
+      ({ kernels, verified } = await modelKernels(opened, options));
       const textBlocks = config.text_config.num_hidden_layers + 1;
       const total = textBlocks + config.vision_config.num_hidden_layers + 3;
       const tag = (options.dtype ?? "f32") === "f32" ? "" : ` (${options.dtype})`;
       const progress = (loaded: number, name: string) => options.onProgress?.({ stage: "compile", loaded, total, name: `${name}${tag}` });
       const decoder = await GemmaModel.create(kernels, config.text_config, layout.text, (done, _t, name) => progress(done, name)); // the LM head first: the largest weight
       const vision = await PaliGemmaVision.create(kernels, config, layout, (done, _t, name) => progress(textBlocks + done, name));
-      return new PaliGemma(config, opened.tokenizer, vision, decoder, { kernels, opened, closeOpened: typeof model === "string" });
+      return { model: new PaliGemma(config, opened.tokenizer, vision, decoder, { kernels, opened, closeOpened }), verified };
     } catch (e) {
+      await verified.catch(() => []);
       await kernels?.dispose();
-      if (typeof model === "string") opened.close();
+      if (closeOpened) opened.close();
       throw e;
     }
   }
@@ -187,12 +204,12 @@ export class PaliGemma {
     return { meanNll, suffixLength: ids.length - prefixLength, logits, inputIds: ids };
   }
 
-  /** Release the sessions, the weights they hold, and the checkpoint files. */
-  async dispose(): Promise<void> {
+  /** Release the sessions, the weights they hold, and (unless `closeFiles` is false) the checkpoint files. */
+  async dispose(closeFiles = true): Promise<void> {
     await this.vision.dispose();
     await this.decoder.dispose();
     await this.owned?.kernels.dispose();
-    if (this.owned?.closeOpened) this.owned.opened.close();
+    if (closeFiles && this.owned?.closeOpened) this.owned.opened.close();
   }
 
   /** Decoded answer: drop a final eos and special tokens. */

@@ -17,6 +17,10 @@
  *                           both computed once into the disk cache
  * ORT needs all of a session's external files in one folder: the checkpoint's, or the cache's (then
  * every large tensor of that session comes from the cache).
+ * `prepare(names)` makes every cache entry those tensors need BEFORE any graph is built, on a worker per
+ * core (convert_pool.ts), and starts checksumming the entries that already existed on the same
+ * workers (`verified`, awaited by the caller once its sessions exist); without it an entry is made in
+ * this thread the first time a graph asks for it.
  *
  * Prepacking (ORT repacking a MatMul weight into its blocked layout at session creation) is OFF for
  * float32 sessions: the weights then stay memory-mapped from the file (session creation ~6 ms instead
@@ -34,6 +38,7 @@ import * as path from "node:path";
 import { ArgumentError } from "../errors.ts";
 import type { GraphParams } from "../layer_ops/graph_ops.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
+import { ConvertPool } from "./convert_pool.ts";
 import { TensorRows } from "../safetensors/tensor_rows.ts";
 import type { Tensor } from "../tensor.ts";
 import { quantizePerChannelInt8 } from "./dynamic_quantize_matmul.ts";
@@ -41,7 +46,7 @@ import type { Graph, Value } from "./graph.ts";
 import { type QuantBits, quantizeBlockwise } from "./matmul_nbits.ts";
 import type { LinearWeight } from "./ops/linear.ts";
 import type { SessionOptions } from "./session.ts";
-import { type CachedPart, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
+import { type CacheEntry, type CacheProblem, type CachedPart, type ConvertProgress, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
 
 /** How one linear layer's weight is stored and multiplied (see the header). */
 export type LinearForm =
@@ -59,6 +64,16 @@ export interface CheckpointWeightsOptions {
   cacheRoot?: string | null;
   /** Tensors smaller than this as float32 are embedded in the model rather than cached (default 1 MiB). */
   embedBelowBytes?: number;
+  /** Where cache notes go (a rebuilt entry, a stale dir): default one line each on stderr. */
+  log?: (line: string) => void;
+}
+
+export interface PrepareOptions {
+  /** The tensors the model will bind (default: every tensor of the checkpoint). */
+  names?: readonly string[];
+  onProgress?: (p: ConvertProgress) => void;
+  /** Worker threads (default one per core). */
+  workers?: number;
 }
 
 export class CheckpointWeights implements GraphParams {
@@ -91,8 +106,41 @@ export class CheckpointWeights implements GraphParams {
       return i.dtype !== "float32" && (i.byteLength / 2) * 4 >= this.embedBelow;
     });
     const root = options.cacheRoot === undefined ? defaultCacheRoot() : options.cacheRoot;
-    this.cache = (quantizes || converts) && root !== null ? new WeightCache(checkpoint, root) : null;
+    this.cache = (quantizes || converts) && root !== null ? new WeightCache(checkpoint, root, { log: options.log }) : null;
   }
+
+  /** The cache entry tensor `name` is bound through (its planned form, or float32 when large enough to be external), or null. */
+  private entryOf(name: string): CacheEntry | null {
+    if (!this.cache) return null;
+    const form = this.plan[name];
+    if (form?.kind === "int8") return { name, form: { kind: "int8ch" } };
+    if (form?.kind === "nbits") return { name, form: { kind: "nbits", bits: form.bits, blockSize: form.blockSize ?? 128 } };
+    const info = this.checkpoint.info(name);
+    return (info.byteLength / (info.dtype === "float32" ? 4 : 2)) * 4 >= this.embedBelow ? { name, form: { kind: "f32" } } : null;
+  }
+
+  /**
+   * Make the cache entries of `names` that are missing or broken, on a worker per core, and start
+   * checksumming the ones that were already there (`verified`). Resolves when every entry exists.
+   */
+  async prepare(options: PrepareOptions = {}): Promise<void> {
+    if (!this.cache) return;
+    const entries = (options.names ?? this.checkpoint.names()).map((n) => this.entryOf(n)).filter((e): e is CacheEntry => e !== null);
+    const toMake = new Set(this.cache.missing(entries));
+    const existing = entries.filter((e) => !toMake.has(e));
+    if (toMake.size === 0 && existing.length === 0) return;
+    const pool = new ConvertPool(options.workers);
+    try {
+      if (toMake.size) await this.cache.make([...toMake], pool, options.onProgress);
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    this.verified = existing.length ? this.cache.verify(existing, pool).finally(() => pool.close()) : pool.close().then(() => []);
+  }
+
+  /** The checksum check of the entries prepare() found (broken files are already deleted and named on stderr). */
+  verified: Promise<CacheProblem[]> = Promise.resolve([]);
 
   /** True when `name` is referenced straight from the checkpoint file. */
   inPlace(name: string): boolean {
@@ -107,7 +155,7 @@ export class CheckpointWeights implements GraphParams {
       return g.externalInitializer(name, "float32", info.shape, { location, offset: info.byteOffset, length: info.byteLength });
     }
     const f32Bytes = (info.byteLength / (info.dtype === "float32" ? 4 : 2)) * 4;
-    if (this.cache && f32Bytes >= this.embedBelow) return this.external(g, name, this.cache.float32(name, info.shape, () => this.readF32(name)), "float32");
+    if (this.cache && f32Bytes >= this.embedBelow) return this.external(g, name, this.cache.parts({ name, form: { kind: "f32" } }).tensor, "float32");
     return g.initializer(name, this.checkpoint.read(name).to("float32"));
   }
 
@@ -156,8 +204,8 @@ export class CheckpointWeights implements GraphParams {
       const q = quantizeBlockwise(this.readF32(name), N, K, bits, blockSize);
       return { packed: g.initializer(`${name}.packed`, q.packed), scales: g.initializer(`${name}.scales`, q.scales), zeroPoints: g.initializer(`${name}.zero_points`, q.zeroPoints) };
     }
-    const c = this.cache.quantized(name, N, K, bits, blockSize, () => this.readF32(name));
-    return { packed: this.external(g, `${name}.packed`, c.packed, "uint8"), scales: this.external(g, `${name}.scales`, c.scales, "float32"), zeroPoints: this.external(g, `${name}.zero_points`, c.zeroPoints, "uint8") };
+    const c = this.cache.parts({ name, form: { kind: "nbits", bits, blockSize } });
+    return { packed: this.external(g, `${name}.packed`, c.packed, "uint8"), scales: this.external(g, `${name}.scales`, c.scales, "float32"), zeroPoints: this.external(g, `${name}.zero_points`, c.zero_points, "uint8") };
   }
 
   /** The DynamicQuantizeMatMul initializers of weight `name` [N, K]: int8 [K, N] + scales [N]. */
@@ -166,7 +214,7 @@ export class CheckpointWeights implements GraphParams {
       const q = quantizePerChannelInt8(this.readF32(name), N, K);
       return { weight: g.initializer(`${name}.int8`, q.weight, { int8: true }), scales: g.initializer(`${name}.scales`, q.scales) };
     }
-    const c = this.cache.channelInt8(name, N, K, () => this.readF32(name));
+    const c = this.cache.parts({ name, form: { kind: "int8ch" } });
     return { weight: this.external(g, `${name}.int8`, c.weight, "uint8", true), scales: this.external(g, `${name}.scales`, c.scales, "float32") };
   }
 }

@@ -1,35 +1,68 @@
 /**
- * weight_cache.ts — transform a checkpoint's weights once (bf16 -> f32, f32 -> int8/int4), keep them on disk.
+ * weight_cache.ts — transform a checkpoint's weights once (bf16 -> f32, f32/bf16/f16 -> int8/int4),
+ * keep them on disk, and never serve a stale or damaged entry.
  *
- * Teaches: converting is cheap per weight but not per model (quantizing 2.9 B parameters takes about
- * a minute in JS; a bf16 3B checkpoint is 6 GB to widen), and the result depends only on the
- * checkpoint's bytes and the settings. So it is a cache:
- *   key  = sha256(real path, size and mtime of every shard, format version)
- *   dir  = $PALIGEMMA_CACHE or ~/.cache/paligemma-ts, then weights/<key>/
- *   file = one .safetensors per weight and form: <name>.f32.safetensors (the float32 tensor),
- *          <name>.int4b128.safetensors (packed uint8, scales float32, zero_points uint8),
- *          <name>.int8ch.safetensors (weight [K, N] int8 bytes, scales float32 [N]; per output channel)
- * Sessions then reference those files as external-data initializers (the folder is the cache dir),
- * exactly like float32 weights in the original checkpoint; ORT needs all of a session's external
- * files in ONE folder, which is why every transformed form of a checkpoint lives in the same dir.
- * Files are written to `*.partial` and renamed, so an interrupted run never leaves a truncated entry.
+ * Teaches: a cache is only as good as its key and its checks.
+ *   key    sha256 of, for every shard: real path, size, mtime and ctime (ns), inode, device, and the
+ *          sha256 of its safetensors header; plus the format version. An in-place rewrite that keeps
+ *          size and mtime (`cp -p`, `rsync -a`, `touch -r`) still moves ctime (no user call can set it)
+ *          and `rsync` also makes a new inode; the header hash catches a changed layout even where
+ *          ctime is unreliable. Cost: one fstat and one hash of a ~60 KB header per shard, both already
+ *          done when the checkpoint is opened. (ctime also moves on chmod or a new hard link: that
+ *          rebuilds an unchanged cache, the safe direction.) A full content hash would read 12 GB.
+ *   dir    $PALIGEMMA_CACHE or ~/.cache/paligemma-ts, then weights/<key>/ with source.json (what the
+ *          key was made from). When a NEW key is made for a checkpoint path, an older dir of the same
+ *          path is stale: it is removed with one line saying which field changed.
+ *   file   one .safetensors per weight and form: <name>.f32 (the float32 tensor), <name>.int8ch
+ *          (weight [K, N] int8 bytes + scales [N], per output channel: DynamicQuantizeMatMul),
+ *          <name>.int4b128 / .int8b128 (packed, scales, zero_points: MatMulNBits). Its __metadata__
+ *          records the format, the data section's byte count and its zlib crc32, computed from memory
+ *          before the file is written.
+ *   checks on every use, cheap: the header parses, the metadata is this format's, the file is exactly
+ *          8 + header + data_bytes long (a truncated file is caught here), the tensors have the
+ *          expected names and shapes. The crc32 of the data (~3 GB/s per core) is checked by `verify`,
+ *          which a load runs on the worker pool WHILE onnxruntime prepacks the weights on the main
+ *          thread (single-threaded, ~0.4-0.7 GB/s), so it costs no wall time there; `paligemma cache
+ *          verify` runs it on demand. Any failed check deletes the file and rebuilds it, with one line
+ *          on stderr saying why.
+ *   orphans `*.<pid>.partial` files (a writer writes there, then renames) whose process is gone, or
+ *          that are over an hour old, are deleted when the dir is opened.
+ * Sessions reference the files as external-data initializers (the folder is the cache dir), exactly like
+ * float32 weights in the original checkpoint; ORT needs all of a session's external files in ONE folder,
+ * which is why every form of a checkpoint lives in the same dir. Conversion itself: quantize_kernels.ts
+ * (the arithmetic), convert_pool.ts (a worker per core); this file decides what to make and checks it.
  *
- * Reference: matmul_nbits.ts (the quantized format); Hugging Face hub's cache (one folder per content key).
- * Leaves out: eviction (delete the folder to reclaim space), locking between concurrent writers
- * (two processes may both write an entry; the rename makes the last one win, both are identical).
+ * Reference: matmul_nbits.ts, dynamic_quantize_matmul.ts (the formats); Hugging Face hub's cache.
+ * Leaves out: eviction by size (`paligemma cache clear`), locking between concurrent writers (both
+ * write identical bytes to their own .partial; the last rename wins).
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { DTYPE_BYTES, type DType } from "../dtype.ts";
+import { ArgumentError } from "../errors.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
-import { Tensor } from "../tensor.ts";
 import { SafetensorsFile } from "../safetensors/safetensors_file.ts";
-import { writeSafetensors } from "../safetensors/write.ts";
-import { quantizePerChannelInt8 } from "./dynamic_quantize_matmul.ts";
-import { type QuantBits, quantizeBlockwise } from "./matmul_nbits.ts";
+import { safetensorsOrder, writeSafetensors } from "../safetensors/write.ts";
+import { Tensor, numel } from "../tensor.ts";
+import type { ConvertJob, ConvertPool } from "./convert_pool.ts";
+import type { QuantBits } from "./matmul_nbits.ts";
+import { type SourceCode, convertRows, f16Table } from "./quantize_kernels.ts";
 
-const FORMAT_VERSION = 2;
+export const WEIGHT_CACHE_VERSION = 3;
+/** `__metadata__.format` of every cache file (and `version` of source.json). */
+export const WEIGHT_CACHE_FORMAT = `paligemma-ts weight cache ${WEIGHT_CACHE_VERSION}`;
+
+/** The form a cached tensor takes. */
+export type CacheForm = { kind: "f32" } | { kind: "int8ch" } | { kind: "nbits"; bits: QuantBits; blockSize: number };
+
+/** One cached tensor: a checkpoint tensor in a form. */
+export interface CacheEntry {
+  name: string;
+  form: CacheForm;
+}
 
 /** Where one cached part lives: relative file name + byte range, for externalInitializer. */
 export interface CachedPart {
@@ -39,12 +72,20 @@ export interface CachedPart {
   shape: number[];
 }
 
-export interface CachedQuantizedWeight {
-  N: number;
-  K: number;
-  packed: CachedPart;
-  scales: CachedPart;
-  zeroPoints: CachedPart;
+/** A cache file that failed a check (and was removed). */
+export interface CacheProblem {
+  file: string;
+  reason: string;
+}
+
+/** Progress of a conversion, in bytes of the checkpoint read. */
+export interface ConvertProgress {
+  doneBytes: number;
+  totalBytes: number;
+  /** The tensor finished last. */
+  name: string;
+  /** Since the conversion started. */
+  bytesPerSecond: number;
 }
 
 /** Default cache root: $PALIGEMMA_CACHE, else ~/.cache/paligemma-ts. */
@@ -52,67 +93,305 @@ export function defaultCacheRoot(): string {
   return process.env.PALIGEMMA_CACHE ?? path.join(os.homedir(), ".cache", "paligemma-ts");
 }
 
+const CODES: Partial<Record<DType, SourceCode>> = { float32: 0, bfloat16: 1, float16: 2 };
+const ORPHAN_AGE_MS = 3600_000;
+
+/** The file name of an entry: `<name>.<form>.safetensors`. */
+export function cacheFileName(e: CacheEntry): string {
+  const tag = e.form.kind === "nbits" ? `int${e.form.bits}b${e.form.blockSize}` : e.form.kind;
+  return `${e.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.${tag}.safetensors`;
+}
+
+/** The tensors (name -> dtype, shape) a form of a [N, K] source holds; `shape` is the source's full shape. */
+export function formLayout(form: CacheForm, shape: readonly number[]): Record<string, { dtype: DType; shape: number[] }> {
+  const N = shape[0] ?? 1;
+  const K = numel(shape) / Math.max(1, N);
+  if (form.kind === "f32") return { tensor: { dtype: "float32", shape: [...shape] } };
+  if (form.kind === "int8ch") return { weight: { dtype: "uint8", shape: [K, N] }, scales: { dtype: "float32", shape: [N] } };
+  const blocks = Math.ceil(K / form.blockSize);
+  const zpRow = form.bits === 8 ? blocks : Math.ceil(blocks / 2);
+  return {
+    packed: { dtype: "uint8", shape: [N, blocks, (form.blockSize * form.bits) / 8] },
+    scales: { dtype: "float32", shape: [N * blocks] },
+    zero_points: { dtype: "uint8", shape: [N * zpRow] },
+  };
+}
+
+/** Is process `pid` alive (or not ours to signal)? */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/** Remove `*.<pid>.partial` files in `dir` whose writer is gone or that are over an hour old; returns how many. */
+export function removeOrphans(dir: string, now = Date.now()): number {
+  let removed = 0;
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const m = /\.(\d+)\.partial$/.exec(f);
+    if (!m) continue;
+    const full = path.join(dir, f);
+    const st = fs.statSync(full, { throwIfNoEntry: false });
+    if (st && (!alive(Number(m[1])) || now - st.mtimeMs > ORPHAN_AGE_MS)) {
+      fs.rmSync(full, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Open a cache file and run the cheap checks (header parses, this format's metadata, exactly
+ * data_bytes of data): the open file, or why it is unusable.
+ */
+export function openCacheFile(full: string): SafetensorsFile | string {
+  let st: SafetensorsFile;
+  try {
+    st = SafetensorsFile.open(full);
+  } catch (err) {
+    return (err as Error).message.replace(`${full}: `, "");
+  }
+  const m = st.metadata;
+  let why: string | null = null;
+  if (m.format !== WEIGHT_CACHE_FORMAT) why = `written by ${m.format ? `"${m.format}"` : "an older version"}, not "${WEIGHT_CACHE_FORMAT}"`;
+  else if (String(st.dataLength) !== m.data_bytes || !/^[0-9a-f]{8}$/.test(m.crc32 ?? "")) why = `data section is ${st.dataLength} bytes, its header says ${m.data_bytes} (truncated or appended to)`;
+  if (why === null) return st;
+  st.close();
+  return why;
+}
+
+/** The crc32 of a cache file's data on the pool, against its record: null when equal, else the reason. */
+export async function checksumProblem(full: string, pool: ConvertPool): Promise<string | null> {
+  const st = openCacheFile(full);
+  if (typeof st === "string") return st;
+  const want = st.metadata.crc32;
+  st.close();
+  const got = (await pool.run({ kind: "crc", file: full, offset: st.dataStart, length: st.dataLength }))!.toString(16).padStart(8, "0");
+  return got === want ? null : `data fails its checksum (crc32 ${got}, recorded ${want})`;
+}
+
+/** What a cache dir was made from (its source.json). */
+export interface CacheSource {
+  version: number;
+  checkpoint: string;
+  shards: ({ path: string } & SafetensorsFile["identity"])[];
+}
+
+/** Write `data` to `file` through `file.<pid>.partial` + rename (readers never see a partial file). */
+function writeAtomic(file: string, write: (tmp: string) => void): void {
+  const tmp = `${file}.${process.pid}.partial`;
+  try {
+    write(tmp);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 export class WeightCache {
   readonly dir: string;
+  readonly source: CacheSource;
+  private readonly log: (line: string) => void;
+  /** Entries checked (or written) in this process: file -> parts. */
+  private readonly ready = new Map<string, Record<string, CachedPart>>();
 
-  constructor(checkpoint: Checkpoint, root = defaultCacheRoot()) {
-    const h = createHash("sha256").update(JSON.stringify({ v: FORMAT_VERSION }));
-    for (const f of checkpoint.files) {
-      const real = fs.realpathSync(f.path);
-      const st = fs.statSync(real);
-      h.update(`${real}|${st.size}|${st.mtimeMs}`);
+  constructor(
+    readonly checkpoint: Checkpoint,
+    readonly root = defaultCacheRoot(),
+    options: { log?: (line: string) => void } = {},
+  ) {
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    const shards = checkpoint.files.map((f) => ({ path: fs.realpathSync(f.path), ...f.identity }));
+    this.source = { version: WEIGHT_CACHE_VERSION, checkpoint: path.resolve(checkpoint.path), shards };
+    const key = createHash("sha256").update(JSON.stringify(this.source)).digest("hex").slice(0, 16);
+    const top = path.join(root, "weights");
+    this.dir = path.join(top, key);
+    if (!fs.existsSync(path.join(this.dir, "source.json"))) {
+      this.removeStale(top);
+      fs.mkdirSync(this.dir, { recursive: true });
+      writeAtomic(path.join(this.dir, "source.json"), (tmp) => fs.writeFileSync(tmp, JSON.stringify(this.source, null, 1)));
     }
-    this.dir = path.join(root, "weights", h.digest("hex").slice(0, 16));
-    fs.mkdirSync(this.dir, { recursive: true });
+    removeOrphans(this.dir);
   }
 
-  /** The float32 form of `name` (from `read`, e.g. a widened bf16 tensor), written on first use. */
-  float32(name: string, shape: readonly number[], read: () => Float32Array): CachedPart {
-    const file = this.entry(name, "f32", () => ({ tensor: new Tensor("float32", shape, read()) }));
-    return this.parts(file, ["tensor"]).tensor;
+  /** A cache dir made from an earlier state of the same shards is stale: say what changed, remove it. */
+  private removeStale(top: string): void {
+    const mine = new Map(this.source.shards.map((s) => [s.path, s]));
+    for (const d of fs.existsSync(top) ? fs.readdirSync(top) : []) {
+      let other: CacheSource;
+      try {
+        other = JSON.parse(fs.readFileSync(path.join(top, d, "source.json"), "utf8"));
+      } catch {
+        continue; // not a dir of this format
+      }
+      if (other.version !== WEIGHT_CACHE_VERSION) continue;
+      const old = other.shards.find((s) => mine.has(s.path));
+      if (!old) continue;
+      const now = mine.get(old.path)!;
+      const field = (["size", "ino", "dev", "mtimeNs", "ctimeNs", "headerSha256"] as const).find((k) => old[k] !== now[k]) ?? "shard list";
+      this.log(`paligemma: weight cache: ${old.path} changed since ${path.join(top, d)} was made (${field}); converting its weights again`);
+      fs.rmSync(path.join(top, d), { recursive: true, force: true });
+    }
   }
 
-  /** The blockwise quantization of `name` ([N, K] float32 from `read`), written on first use. */
-  quantized(name: string, N: number, K: number, bits: QuantBits, blockSize: number, read: () => Float32Array): CachedQuantizedWeight {
-    const file = this.entry(name, `int${bits}b${blockSize}`, () => {
-      const q = quantizeBlockwise(read(), N, K, bits, blockSize);
-      return { packed: q.packed, scales: q.scales, zero_points: q.zeroPoints };
-    });
-    const p = this.parts(file, ["packed", "scales", "zero_points"]);
-    return { N, K, packed: p.packed, scales: p.scales, zeroPoints: p.zero_points };
+  /** The source tensor of an entry: file, offset, dtype code, [N, K]. */
+  private sourceOf(e: CacheEntry): { file: string; offset: number; code: SourceCode; N: number; K: number; shape: number[]; bytes: number } {
+    const info = this.checkpoint.info(e.name);
+    const code = CODES[info.dtype];
+    if (code === undefined) throw new ArgumentError(`weight cache: ${e.name} is ${info.dtype}; only float32, bfloat16 and float16 tensors can be converted`);
+    if (e.form.kind !== "f32" && info.shape.length !== 2) throw new ArgumentError(`weight cache: ${e.name} [${info.shape.join(", ")}] must be 2-D [out, in] to be quantized`);
+    const N = info.shape[0] ?? 1;
+    return { file: fs.realpathSync(info.file), offset: info.byteOffset, code, N, K: numel(info.shape) / Math.max(1, N), shape: info.shape, bytes: info.byteLength };
   }
 
-  /** The per-output-channel int8 form of `name` ([N, K] float32 from `read`), stored [K, N]; written on first use. */
-  channelInt8(name: string, N: number, K: number, read: () => Float32Array): { N: number; K: number; weight: CachedPart; scales: CachedPart } {
-    const file = this.entry(name, "int8ch", () => {
-      const q = quantizePerChannelInt8(read(), N, K);
-      return { weight: q.weight, scales: q.scales };
-    });
-    const p = this.parts(file, ["weight", "scales"]);
-    return { N, K, weight: p.weight, scales: p.scales };
-  }
-
-  /** Make sure `<name>.<form>.safetensors` exists (computing it with `make`); returns the file name. */
-  private entry(name: string, form: string, make: () => Record<string, Tensor>): string {
-    const file = `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.${form}.safetensors`;
+  /** null when the entry's file is usable (header, format, exact size, layout), else why not; usable parts are remembered. */
+  check(e: CacheEntry): string | null {
+    const file = cacheFileName(e);
+    if (this.ready.has(file)) return null;
     const full = path.join(this.dir, file);
-    if (!fs.existsSync(full)) {
-      const tmp = `${full}.${process.pid}.partial`;
-      writeSafetensors(tmp, make(), { source: name, form });
-      fs.renameSync(tmp, full);
-    }
-    return file;
-  }
-
-  private parts(file: string, names: string[]): Record<string, CachedPart> {
-    const st = SafetensorsFile.open(path.join(this.dir, file));
+    if (!fs.existsSync(full)) return "missing";
+    const opened = openCacheFile(full);
+    if (typeof opened === "string") return opened;
+    const st = opened;
     try {
-      return Object.fromEntries(names.map((n) => {
+      const parts: Record<string, CachedPart> = {};
+      for (const [n, want] of Object.entries(formLayout(e.form, this.sourceOf(e).shape))) {
+        if (!st.has(n)) return `has no tensor "${n}"`;
         const i = st.info(n);
-        return [n, { location: file, offset: i.byteOffset, length: i.byteLength, shape: i.shape }];
-      }));
+        if (i.dtype !== want.dtype || i.shape.join(",") !== want.shape.join(",")) return `tensor "${n}" is ${i.dtype} [${i.shape}], expected ${want.dtype} [${want.shape}]`;
+        parts[n] = { location: file, offset: i.byteOffset, length: i.byteLength, shape: i.shape };
+      }
+      this.ready.set(file, parts);
+      return null;
     } finally {
       st.close();
     }
+  }
+
+  /** The entries that must be made: missing ones, and broken ones (deleted here, one line each). */
+  missing(entries: readonly CacheEntry[]): CacheEntry[] {
+    return entries.filter((e) => {
+      const why = this.check(e);
+      if (why === null) return false;
+      if (why !== "missing") this.evict(e, why);
+      return true;
+    });
+  }
+
+  /** The parts of `e` for externalInitializer; made here (in this thread) if missing or broken. */
+  parts(e: CacheEntry): Record<string, CachedPart> {
+    const file = cacheFileName(e);
+    if (this.missing([e]).length) this.makeSync(e);
+    return this.ready.get(file)!;
+  }
+
+  /** Delete a broken entry's file, with one line saying why. */
+  evict(e: CacheEntry, reason: string): void {
+    const file = cacheFileName(e);
+    this.log(`paligemma: weight cache: ${path.join(this.dir, file)}: ${reason}; rebuilding it`);
+    fs.rmSync(path.join(this.dir, file), { force: true });
+    this.ready.delete(file);
+  }
+
+  /** Output buffers and the row jobs of an entry (chunks of ~4M source elements; int8ch rows in bands of 64). */
+  private plan(e: CacheEntry): { out: Record<string, SharedArrayBuffer>; jobs: ConvertJob[]; bytes: number } {
+    const s = this.sourceOf(e);
+    const out: Record<string, SharedArrayBuffer> = {};
+    for (const [n, t] of Object.entries(formLayout(e.form, s.shape))) out[n] = new SharedArrayBuffer(numel(t.shape) * DTYPE_BYTES[t.dtype]);
+    const step = Math.max(64, Math.floor((4 << 20) / Math.max(1, s.K) / 64) * 64);
+    const jobs: ConvertJob[] = [];
+    for (let n0 = 0; n0 < s.N; n0 += step) {
+      jobs.push({ kind: "convert", file: s.file, offset: s.offset, code: s.code, form: e.form, rows: Math.min(step, s.N - n0), n0, N: s.N, K: s.K, out });
+    }
+    return { out, jobs, bytes: s.bytes };
+  }
+
+  /** Checksum the filled buffers in file order and write the entry (through a .partial file). */
+  private write(e: CacheEntry, out: Record<string, SharedArrayBuffer>): void {
+    const file = cacheFileName(e);
+    const layout = formLayout(e.form, this.sourceOf(e).shape);
+    const tensors: Record<string, Tensor> = {};
+    for (const [n, t] of Object.entries(layout)) tensors[n] = new Tensor(t.dtype, t.shape, t.dtype === "float32" ? new Float32Array(out[n]) : new Uint8Array(out[n]));
+    let crc = 0;
+    let bytes = 0;
+    for (const { tensor } of safetensorsOrder(tensors)) {
+      const b = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.byteLength);
+      crc = zlib.crc32(b, crc);
+      bytes += b.length;
+    }
+    const meta = { format: WEIGHT_CACHE_FORMAT, source: e.name, form: file.split(".").slice(-2, -1)[0], data_bytes: String(bytes), crc32: crc.toString(16).padStart(8, "0") };
+    writeAtomic(path.join(this.dir, file), (tmp) => writeSafetensors(tmp, tensors, meta));
+    this.ready.delete(file);
+    if (this.check(e) !== null) throw new ArgumentError(`weight cache: ${file} failed its check right after being written`);
+  }
+
+  /** Make one entry in this thread (the same kernels as the pool). */
+  private makeSync(e: CacheEntry): void {
+    const { out, jobs } = this.plan(e);
+    const table = f16Table();
+    const fd = fs.openSync(jobs[0].file, "r");
+    try {
+      for (const j of jobs) {
+        const src = new Uint8Array(j.rows * j.K * [4, 2, 2][j.code]);
+        for (let done = 0; done < src.length; ) {
+          const got = fs.readSync(fd, src, done, src.length - done, j.offset + j.n0 * j.K * [4, 2, 2][j.code] + done);
+          if (got === 0) throw new ArgumentError(`weight cache: ${j.file} ends inside tensor ${e.name}`);
+          done += got;
+        }
+        convertRows(src, j.code, j.form, j.rows, j.n0, j.N, j.K, j.out, new Float32Array(j.rows * j.K), new Uint8Array(j.K * 64), table);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.write(e, out);
+  }
+
+  /**
+   * Make `entries` on the pool's workers, at most ~`window` bytes of outputs in flight; files are written
+   * here as each entry completes. Progress counts checkpoint bytes read.
+   */
+  async make(entries: readonly CacheEntry[], pool: ConvertPool, onProgress?: (p: ConvertProgress) => void, window = 512 << 20): Promise<void> {
+    const plans = entries.map((e) => ({ e, bytes: this.sourceOf(e).bytes }));
+    const totalBytes = plans.reduce((a, p) => a + p.bytes, 0);
+    const t0 = performance.now();
+    let doneBytes = 0;
+    let inFlight = 0;
+    const running = new Set<Promise<void>>();
+    for (const { e } of plans) {
+      while (running.size > 0 && inFlight >= window) await Promise.race(running);
+      const { out, jobs } = this.plan(e);
+      const size = Object.values(out).reduce((a, b) => a + b.byteLength, 0);
+      inFlight += size;
+      const job = (j: ConvertJob) => pool.run(j).then(() => {
+        doneBytes += j.rows * j.K * [4, 2, 2][j.code];
+        onProgress?.({ doneBytes, totalBytes, name: e.name, bytesPerSecond: doneBytes / Math.max(1e-3, (performance.now() - t0) / 1000) });
+      });
+      const task = Promise.all(jobs.map(job)).then(() => {
+        this.write(e, out);
+        inFlight -= size;
+      });
+      const tracked = task.finally(() => running.delete(tracked));
+      running.add(tracked);
+    }
+    await Promise.all(running);
+  }
+
+  /** crc32 of every entry's data on the pool; a mismatch evicts the file (one line) and is returned. */
+  async verify(entries: readonly CacheEntry[], pool: ConvertPool): Promise<CacheProblem[]> {
+    const problems: CacheProblem[] = [];
+    await Promise.all(entries.map(async (e) => {
+      const file = path.join(this.dir, cacheFileName(e));
+      const reason = await checksumProblem(file, pool);
+      if (reason !== null) {
+        this.evict(e, reason);
+        problems.push({ file, reason });
+      }
+    }));
+    return problems;
   }
 }
