@@ -8,13 +8,14 @@
  *          a missing folder, a broken conversion or a prompt past the model's positions is reported
  *          here, before any weight is read, through the library's own checks
  *   load   the weights and sessions, with a progress bar for a person at a terminal (never with
- *          --json); the load time is reported separately from inference time (`timings.loadMs`)
+ *          --json): on a first quantized start it shows the conversion's MB done and MB/s, then
+ *          each block's session; the load time is reported separately from inference time (`timings.loadMs`)
  * (It also keeps onnxruntime sessions out of a too-long-prompt error path: onnxruntime-node 1.30
  * crashes when creating a session in a process whose command line is ~30 KB or more.)
  *
  * Leaves out: caching a loaded model between runs (each command is one process).
  */
-import type { OpenedPaliGemma, PaliGemma } from "@paligemma-ts/paligemma";
+import type { LoadProgress, OpenedPaliGemma, PaliGemma } from "@paligemma-ts/paligemma";
 import { ArgumentError } from "@paligemma-ts/tensor";
 import { CliUsageError } from "./errors.ts";
 import { createLoadProgress } from "./progress_bar.ts";
@@ -56,13 +57,20 @@ export async function openModel(opts: ModelOptions, spec: PromptSpec): Promise<O
   }
 }
 
+/** What the bar says: the block being compiled, or, while the weight cache is made, MB done and MB/s. */
+export function progressLabel(p: LoadProgress): string {
+  if (p.stage !== "convert") return p.name ?? p.stage;
+  const mb = (b: number) => (b / 1e6).toFixed(0);
+  return `converting weights ${mb(p.loaded)}/${mb(p.total)} MB at ${mb(p.bytesPerSecond ?? 0)} MB/s${p.name ? ` | ${p.name}` : ""}`;
+}
+
 export async function loadModel(opened: OpenedPaliGemma, opts: ModelOptions, io: CliIO): Promise<LoadedModel> {
   const showBar = !opts.json && io.stderr.isTTY === true && io.stderr === process.stderr;
   const progress = createLoadProgress(showBar);
   const t0 = performance.now();
   try {
     const { PaliGemma } = await import("@paligemma-ts/paligemma");
-    const model = await PaliGemma.load(opened, { backend: opts.backend, device: opts.device, dtype: opts.dtype, onProgress: (p) => progress.update(p.loaded, p.total, p.name ?? p.stage) });
+    const model = await PaliGemma.load(opened, { backend: opts.backend, device: opts.device, dtype: opts.dtype, onProgress: (p) => progress.update(p.loaded, p.total, progressLabel(p)) });
     return { model, loadMs: performance.now() - t0 };
   } finally {
     progress.stop();

@@ -3,6 +3,7 @@
  *
  *   paligemma generate --model DIR --image FILE --prompt TEXT [sampling, device, output options]
  *   paligemma score    --model DIR --image FILE --prefix TEXT --suffix TEXT [--json]
+ *   paligemma cache    verify|clear [--cache DIR] [--model DIR] [--json]   (the weight cache)
  *
  * Teaches: the shape of a well-behaved command-line tool.
  *   - stdout is the answer only (text, or exactly one JSON object with --json); everything for the
@@ -22,11 +23,12 @@
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.ts";
 import { parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
 import type { GenerateOptions } from "./commands/generate.ts";
 import type { ScoreOptions } from "./commands/score.ts";
+import type { CacheOptions } from "./commands/cache.ts";
 
 /** Where the command writes; `isTTY` on stderr turns the loading progress bar on. */
 export interface CliOutput {
@@ -96,6 +98,18 @@ export function buildProgram(io: CliIO): Command {
   addRuntimeOptions(score).action(async (opts: ScoreOptions) => {
       const { runScore } = await import("./commands/score.ts");
       await runScore(opts, io);
+    });
+
+  program
+    .command("cache")
+    .description("check (verify) or delete (clear) the weight cache of quantized / widened weights")
+    .addArgument(new Argument("<action>", "verify: check every file's size and checksum; clear: delete").choices(["verify", "clear"]))
+    .option("--cache <dir>", "cache root (default: $PALIGEMMA_CACHE or ~/.cache/paligemma-ts)")
+    .option("--model <dir>", "clear: only what was made from this checkpoint folder")
+    .option("--json", "print exactly one JSON object on stdout")
+    .action(async (action: "verify" | "clear", opts: CacheOptions) => {
+      const { runCache } = await import("./commands/cache.ts");
+      await runCache(action, opts, io);
     });
 
   return program;

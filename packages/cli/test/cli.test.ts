@@ -9,13 +9,15 @@
  *   - --draw writes a PNG; --stream prints the same text as the JSON answer;
  *   - `--dtype int8-lowmem` (int8, MLP down_proj int4) scores within 0.5 of the golden NLL (the bound
  *     onnx_quantized.test.ts gives any int4 decoder linear);
+ *   - `cache verify` passes on a fresh cache and names a file with a flipped byte (exit 1, one error
+ *     line); `cache clear` removes the dir;
  *   - Linux: the launcher re-executes itself once with MALLOC_MMAP_THRESHOLD_=1048576, and keeps a
  *     value the user set (seen through a --require hook that logs each process's setting);
  *   - bad input (missing model dir, config.json not JSON, a file that is not an image, --device tpu)
  *     exits non-zero with ONE stderr line naming the problem, and no stack trace.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -196,6 +198,33 @@ describe("--dtype int8-lowmem", () => {
     const diff = Math.abs(JSON.parse(r.stdout).meanNll - g.score.mean_suffix_nll);
     console.log(`paligemma-tiny int8-lowmem score |diff| ${diff.toExponential(2)} (tol 0.5)`);
     expect(diff).toBeLessThan(0.5);
+  });
+});
+
+describe("paligemma cache verify|clear", () => {
+  it("verify passes on a fresh int8 cache, names a file whose bytes were flipped (exit 1), clear removes the dir", async () => {
+    const g = golden("paligemma-tiny");
+    const model = fixtureDir("paligemma-tiny");
+    const cache = join(tmp, "cache-admin");
+    const made = await cli(["score", "--model", model, "--image", join(model, "image.png"), "--prefix", g.score.prefix, "--suffix", g.score.suffix, "--json", "--dtype", "int8"], { PALIGEMMA_CACHE: cache });
+    expect(made.code).toBe(0);
+    const ok = await cli(["cache", "verify", "--cache", cache]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/1 dir under .*: 0 broken files, 0 stale dirs/);
+    const dir = join(cache, "weights", readdirSync(join(cache, "weights"))[0]);
+    const victim = readdirSync(dir).filter((f) => f.endsWith(".safetensors")).sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
+    const bytes = readFileSync(join(dir, victim));
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(join(dir, victim), bytes);
+    const bad = await cli(["cache", "verify", "--cache", cache]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`broken: ${victim}: data fails its checksum`);
+    expect(bad.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^paligemma: error: cache verify: 1 broken file, 0 stale dirs/);
+    const cleared = await cli(["cache", "clear", "--cache", cache]);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toMatch(/^removed 1 weight-cache dir \(/);
+    expect(readdirSync(join(cache, "weights"))).toEqual([]);
   });
 });
 
