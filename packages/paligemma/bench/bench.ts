@@ -95,6 +95,7 @@ if (qLimits) {
 global.gc?.();
 const rssBeforeLoad = rss();
 
+let convertTenth = -1;
 /** PaliGemma.load(dir, { dtype }) with the bench's threads, cache and plan knobs (bench_plan.ts). */
 async function load(dir: string): Promise<PaliGemma> {
   const opened = await PaliGemma.open(dir);
@@ -102,7 +103,13 @@ async function load(dir: string): Promise<PaliGemma> {
   const plan = benchPlan(dtype, opened.config, opened.layout, knobs);
   return PaliGemma.load(opened, {
     threads, dtype, plan, cacheRoot,
-    onProgress: (e) => { if (e.stage === "compile" && (e.loaded === e.total || e.loaded % 8 === 0)) process.stderr.write(`  load ${e.loaded}/${e.total} ${e.name ?? ""}\n`); },
+    onProgress: (e) => {
+      if (e.stage === "compile" && (e.loaded === e.total || e.loaded % 8 === 0)) process.stderr.write(`  load ${e.loaded}/${e.total} ${e.name ?? ""}\n`);
+      if (e.stage === "convert" && (e.loaded === e.total || Math.floor((10 * e.loaded) / e.total) > convertTenth)) {
+        convertTenth = Math.floor((10 * e.loaded) / e.total);
+        process.stderr.write(`  convert ${(e.loaded / 1e6).toFixed(0)}/${(e.total / 1e6).toFixed(0)} MB at ${((e.bytesPerSecond ?? 0) / 1e6).toFixed(0)} MB/s\n`);
+      }
+    },
   });
 }
 
