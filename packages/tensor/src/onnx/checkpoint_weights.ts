@@ -8,7 +8,13 @@
  *   float32 checkpoint      -> externalInitializer into the .safetensors itself (nothing read into JS)
  *   bf16 / f16 tensors      -> widened to float32 once (ORT's CPU kernels have no bf16 MatMul) and
  *                              written to a disk cache (weight_cache.ts) that sessions reference;
- *                              small ones (< 1 MiB) are embedded in the model instead
+ *                              small ones (< 1 MiB) are embedded in the model instead. The other
+ *                              two ways (`halfToFloat`), measured on a [16384, 2048] Gemma MLP weight
+ *                              (bench/README.md has the whole model): "fold" = a Cast node over the
+ *                              bf16 bytes in the checkpoint that ORT constant-folds at session
+ *                              creation (no disk copy, but ~0.4 GB/s of widening on EVERY start:
+ *                              148-166 ms vs 7-17 ms per weight); "cast" = the same Cast run on every
+ *                              call (ConstantFolding off: M=1 80-86 ms vs 5-7 ms, decode ~15x slower)
  *   a linear's weight       -> in the form the PLAN gives its name (a pure function of dtype and
  *                              config, e.g. paligemma's quantization_plan.ts):
  *        float              float32 as above, read transposed by FusedMatMul (onnx/ops/linear.ts)
@@ -46,7 +52,8 @@ import type { Graph, Value } from "./graph.ts";
 import { type QuantBits, quantizeBlockwise } from "./matmul_nbits.ts";
 import type { LinearWeight } from "./ops/linear.ts";
 import type { SessionOptions } from "./session.ts";
-import { type CacheEntry, type CacheProblem, type CachedPart, type ConvertProgress, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
+import type { CacheEntry } from "./cache_file.ts";
+import { type CacheProblem, type CachedPart, type ConvertProgress, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
 
 /** How one linear layer's weight is stored and multiplied (see the header). */
 export type LinearForm =
@@ -66,6 +73,8 @@ export interface CheckpointWeightsOptions {
   embedBelowBytes?: number;
   /** Where cache notes go (a rebuilt entry, a stale dir): default one line each on stderr. */
   log?: (line: string) => void;
+  /** How large bf16/f16 tensors become float32 (see the header): "cache" (default), "fold" or "cast". */
+  halfToFloat?: "cache" | "fold" | "cast";
 }
 
 export interface PrepareOptions {
@@ -83,6 +92,7 @@ export class CheckpointWeights implements GraphParams {
   /** The disk cache, when some tensor must be transformed (bf16, quantized) and caching is on. */
   readonly cache: WeightCache | null;
   private readonly embedBelow: number;
+  private readonly halfToFloat: "cache" | "fold" | "cast";
   private readonly rowReaders = new Map<string, TensorRows>();
 
   constructor(
@@ -100,8 +110,9 @@ export class CheckpointWeights implements GraphParams {
       if (f.kind === "nbits" && f.bits !== 4 && f.bits !== 8) throw new ArgumentError(`CheckpointWeights: plan for ${name}: nbits needs bits 4 or 8, got ${f.bits}`);
     }
     this.embedBelow = options.embedBelowBytes ?? 1 << 20;
+    this.halfToFloat = options.halfToFloat ?? "cache";
     const quantizes = Object.values(this.plan).some((f) => f.kind !== "float");
-    const converts = checkpoint.names().some((n) => {
+    const converts = this.halfToFloat === "cache" && checkpoint.names().some((n) => {
       const i = checkpoint.info(n);
       return i.dtype !== "float32" && (i.byteLength / 2) * 4 >= this.embedBelow;
     });
@@ -142,9 +153,10 @@ export class CheckpointWeights implements GraphParams {
   /** The checksum check of the entries prepare() found (broken files are already deleted and named on stderr). */
   verified: Promise<CacheProblem[]> = Promise.resolve([]);
 
-  /** True when `name` is referenced straight from the checkpoint file. */
+  /** True when `name` is referenced straight from the checkpoint file (bf16/f16 ones through a Cast, halfToFloat "fold"/"cast"). */
   inPlace(name: string): boolean {
-    return !this.cache && this.checkpoint.info(name).dtype === "float32";
+    const info = this.checkpoint.info(name);
+    return !this.cache && (info.dtype === "float32" || (this.halfToFloat !== "cache" && (info.byteLength / 2) * 4 >= this.embedBelow));
   }
 
   /** The checkpoint tensor `name` as a float32 initializer of `g` (see the header for where it lives). */
@@ -152,7 +164,8 @@ export class CheckpointWeights implements GraphParams {
     const info = this.checkpoint.info(name);
     if (this.inPlace(name)) {
       const location = path.relative(this.folder, fs.realpathSync(info.file));
-      return g.externalInitializer(name, "float32", info.shape, { location, offset: info.byteOffset, length: info.byteLength });
+      const v = g.externalInitializer(name, info.dtype, info.shape, { location, offset: info.byteOffset, length: info.byteLength });
+      return info.dtype === "float32" ? v : g.op("Cast", [v], { to: 1 }); // halfToFloat "fold" / "cast"
     }
     const f32Bytes = (info.byteLength / (info.dtype === "float32" ? 4 : 2)) * 4;
     if (this.cache && f32Bytes >= this.embedBelow) return this.external(g, name, this.cache.parts({ name, form: { kind: "f32" } }).tensor, "float32");
@@ -181,7 +194,7 @@ export class CheckpointWeights implements GraphParams {
    * arena would keep its largest run's buffers for good); prepacking only with a quantized linear.
    */
   sessionOptions(quantized: boolean): SessionOptions {
-    return { memoryArena: false, disablePrepacking: !quantized, externalDataFolder: this.cache?.dir ?? this.folder };
+    return { memoryArena: false, disablePrepacking: !quantized, externalDataFolder: this.cache?.dir ?? this.folder, ...(this.halfToFloat === "cast" ? { disabledOptimizers: ["ConstantFolding"] } : {}) };
   }
 
   /** Close the row readers' files. */

@@ -30,7 +30,8 @@
  * Sessions reference the files as external-data initializers (the folder is the cache dir), exactly like
  * float32 weights in the original checkpoint; ORT needs all of a session's external files in ONE folder,
  * which is why every form of a checkpoint lives in the same dir. Conversion itself: quantize_kernels.ts
- * (the arithmetic), convert_pool.ts (a worker per core); this file decides what to make and checks it.
+ * (the arithmetic), convert_pool.ts (a worker per core); cache_file.ts (one file: name, layout,
+ * checks, atomic write, orphans); this file decides what to make, makes it and checks it.
  *
  * Reference: matmul_nbits.ts, dynamic_quantize_matmul.ts (the formats); Hugging Face hub's cache.
  * Leaves out: eviction by size (`paligemma cache clear`), locking between concurrent writers (both
@@ -47,22 +48,9 @@ import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { SafetensorsFile } from "../safetensors/safetensors_file.ts";
 import { safetensorsOrder, writeSafetensors } from "../safetensors/write.ts";
 import { Tensor, numel } from "../tensor.ts";
+import { type CacheEntry, WEIGHT_CACHE_FORMAT, WEIGHT_CACHE_VERSION, cacheFileName, checksumProblem, formLayout, openCacheFile, removeOrphans, writeAtomic } from "./cache_file.ts";
 import type { ConvertJob, ConvertPool } from "./convert_pool.ts";
-import type { QuantBits } from "./matmul_nbits.ts";
 import { type SourceCode, convertRows, f16Table } from "./quantize_kernels.ts";
-
-export const WEIGHT_CACHE_VERSION = 3;
-/** `__metadata__.format` of every cache file (and `version` of source.json). */
-export const WEIGHT_CACHE_FORMAT = `paligemma-ts weight cache ${WEIGHT_CACHE_VERSION}`;
-
-/** The form a cached tensor takes. */
-export type CacheForm = { kind: "f32" } | { kind: "int8ch" } | { kind: "nbits"; bits: QuantBits; blockSize: number };
-
-/** One cached tensor: a checkpoint tensor in a form. */
-export interface CacheEntry {
-  name: string;
-  form: CacheForm;
-}
 
 /** Where one cached part lives: relative file name + byte range, for externalInitializer. */
 export interface CachedPart {
@@ -94,103 +82,12 @@ export function defaultCacheRoot(): string {
 }
 
 const CODES: Partial<Record<DType, SourceCode>> = { float32: 0, bfloat16: 1, float16: 2 };
-const ORPHAN_AGE_MS = 3600_000;
-
-/** The file name of an entry: `<name>.<form>.safetensors`. */
-export function cacheFileName(e: CacheEntry): string {
-  const tag = e.form.kind === "nbits" ? `int${e.form.bits}b${e.form.blockSize}` : e.form.kind;
-  return `${e.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.${tag}.safetensors`;
-}
-
-/** The tensors (name -> dtype, shape) a form of a [N, K] source holds; `shape` is the source's full shape. */
-export function formLayout(form: CacheForm, shape: readonly number[]): Record<string, { dtype: DType; shape: number[] }> {
-  const N = shape[0] ?? 1;
-  const K = numel(shape) / Math.max(1, N);
-  if (form.kind === "f32") return { tensor: { dtype: "float32", shape: [...shape] } };
-  if (form.kind === "int8ch") return { weight: { dtype: "uint8", shape: [K, N] }, scales: { dtype: "float32", shape: [N] } };
-  const blocks = Math.ceil(K / form.blockSize);
-  const zpRow = form.bits === 8 ? blocks : Math.ceil(blocks / 2);
-  return {
-    packed: { dtype: "uint8", shape: [N, blocks, (form.blockSize * form.bits) / 8] },
-    scales: { dtype: "float32", shape: [N * blocks] },
-    zero_points: { dtype: "uint8", shape: [N * zpRow] },
-  };
-}
-
-/** Is process `pid` alive (or not ours to signal)? */
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
-
-/** Remove `*.<pid>.partial` files in `dir` whose writer is gone or that are over an hour old; returns how many. */
-export function removeOrphans(dir: string, now = Date.now()): number {
-  let removed = 0;
-  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const m = /\.(\d+)\.partial$/.exec(f);
-    if (!m) continue;
-    const full = path.join(dir, f);
-    const st = fs.statSync(full, { throwIfNoEntry: false });
-    if (st && (!alive(Number(m[1])) || now - st.mtimeMs > ORPHAN_AGE_MS)) {
-      fs.rmSync(full, { force: true });
-      removed++;
-    }
-  }
-  return removed;
-}
-
-/**
- * Open a cache file and run the cheap checks (header parses, this format's metadata, exactly
- * data_bytes of data): the open file, or why it is unusable.
- */
-export function openCacheFile(full: string): SafetensorsFile | string {
-  let st: SafetensorsFile;
-  try {
-    st = SafetensorsFile.open(full);
-  } catch (err) {
-    return (err as Error).message.replace(`${full}: `, "");
-  }
-  const m = st.metadata;
-  let why: string | null = null;
-  if (m.format !== WEIGHT_CACHE_FORMAT) why = `written by ${m.format ? `"${m.format}"` : "an older version"}, not "${WEIGHT_CACHE_FORMAT}"`;
-  else if (String(st.dataLength) !== m.data_bytes || !/^[0-9a-f]{8}$/.test(m.crc32 ?? "")) why = `data section is ${st.dataLength} bytes, its header says ${m.data_bytes} (truncated or appended to)`;
-  if (why === null) return st;
-  st.close();
-  return why;
-}
-
-/** The crc32 of a cache file's data on the pool, against its record: null when equal, else the reason. */
-export async function checksumProblem(full: string, pool: ConvertPool): Promise<string | null> {
-  const st = openCacheFile(full);
-  if (typeof st === "string") return st;
-  const want = st.metadata.crc32;
-  st.close();
-  const got = (await pool.run({ kind: "crc", file: full, offset: st.dataStart, length: st.dataLength }))!.toString(16).padStart(8, "0");
-  return got === want ? null : `data fails its checksum (crc32 ${got}, recorded ${want})`;
-}
 
 /** What a cache dir was made from (its source.json). */
 export interface CacheSource {
   version: number;
   checkpoint: string;
   shards: ({ path: string } & SafetensorsFile["identity"])[];
-}
-
-/** Write `data` to `file` through `file.<pid>.partial` + rename (readers never see a partial file). */
-function writeAtomic(file: string, write: (tmp: string) => void): void {
-  const tmp = `${file}.${process.pid}.partial`;
-  try {
-    write(tmp);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 export class WeightCache {
@@ -298,11 +195,21 @@ export class WeightCache {
     this.ready.delete(file);
   }
 
-  /** Output buffers and the row jobs of an entry (chunks of ~4M source elements; int8ch rows in bands of 64). */
-  private plan(e: CacheEntry): { out: Record<string, SharedArrayBuffer>; jobs: ConvertJob[]; bytes: number } {
+  /**
+   * Output buffers and the row jobs of an entry (chunks of ~4M source elements; int8ch rows in bands of
+   * 64). Buffers come from `free` when one of the size is there (a model repeats its layer shapes; a
+   * SharedArrayBuffer is only returned to the OS by a garbage collection, so fresh ones per entry kept
+   * ~1.2 GB of dead buffers resident during a 3B conversion); zero points are OR-ed in, so zeroed.
+   */
+  private plan(e: CacheEntry, free?: Map<number, SharedArrayBuffer[]>): { out: Record<string, SharedArrayBuffer>; jobs: ConvertJob[]; bytes: number } {
     const s = this.sourceOf(e);
     const out: Record<string, SharedArrayBuffer> = {};
-    for (const [n, t] of Object.entries(formLayout(e.form, s.shape))) out[n] = new SharedArrayBuffer(numel(t.shape) * DTYPE_BYTES[t.dtype]);
+    for (const [n, t] of Object.entries(formLayout(e.form, s.shape))) {
+      const size = numel(t.shape) * DTYPE_BYTES[t.dtype];
+      const reused = free?.get(size)?.pop();
+      if (reused && n === "zero_points") new Uint8Array(reused).fill(0);
+      out[n] = reused ?? new SharedArrayBuffer(size);
+    }
     const step = Math.max(64, Math.floor((4 << 20) / Math.max(1, s.K) / 64) * 64);
     const jobs: ConvertJob[] = [];
     for (let n0 = 0; n0 < s.N; n0 += step) {
@@ -362,9 +269,10 @@ export class WeightCache {
     let doneBytes = 0;
     let inFlight = 0;
     const running = new Set<Promise<void>>();
+    const free = new Map<number, SharedArrayBuffer[]>();
     for (const { e } of plans) {
       while (running.size > 0 && inFlight >= window) await Promise.race(running);
-      const { out, jobs } = this.plan(e);
+      const { out, jobs } = this.plan(e, free);
       const size = Object.values(out).reduce((a, b) => a + b.byteLength, 0);
       inFlight += size;
       const job = (j: ConvertJob) => pool.run(j).then(() => {
@@ -374,6 +282,7 @@ export class WeightCache {
       const task = Promise.all(jobs.map(job)).then(() => {
         this.write(e, out);
         inFlight -= size;
+        for (const b of Object.values(out)) free.set(b.byteLength, [...(free.get(b.byteLength) ?? []), b]);
       });
       const tracked = task.finally(() => running.delete(tracked));
       running.add(tracked);

@@ -16,7 +16,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SafetensorsFile } from "../safetensors/safetensors_file.ts";
 import type { ConvertPool } from "./convert_pool.ts";
-import { type CacheSource, WEIGHT_CACHE_VERSION, checksumProblem } from "./weight_cache.ts";
+import { WEIGHT_CACHE_VERSION, checksumProblem } from "./cache_file.ts";
+import type { CacheSource } from "./weight_cache.ts";
 
 /** One dir's verdict. */
 export interface CacheDirReport {
