@@ -34,6 +34,12 @@ export interface KernelOptions {
   plan?: LinearPlan;
   /** Disk cache for widened / quantized weights (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts). */
   cacheRoot?: string;
+  /**
+   * ONNX: how bf16/f16 weights become float32 on the float path: "cache" (default: widened once into
+   * the disk cache, then memory-mapped), "fold" (widened in memory at every start), "cast" (widened on
+   * every call). Measured in bench/README.md; tensor's checkpoint_weights.ts explains each.
+   */
+  halfToFloat?: "cache" | "fold" | "cast";
   onProgress?: (e: LoadProgress) => void;
 }
 
@@ -64,7 +70,7 @@ export async function modelKernels(opened: OpenedPaliGemma, options: KernelOptio
     return { kernels: new ReferenceKernels(params.get), verified: Promise.resolve([]) };
   }
   const plan = options.plan ?? quantizationPlan(dtype, opened.config, opened.layout);
-  const weights = new CheckpointWeights(opened.checkpoint, { plan, cacheRoot: options.cacheRoot });
+  const weights = new CheckpointWeights(opened.checkpoint, { plan, cacheRoot: options.cacheRoot, halfToFloat: options.halfToFloat });
   const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name);
   const onProgress = options.onProgress && ((p: ConvertProgress) => options.onProgress!({ stage: "convert", loaded: p.doneBytes, total: p.totalBytes, name: p.name, bytesPerSecond: p.bytesPerSecond }));
   try {

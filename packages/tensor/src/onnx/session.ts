@@ -46,6 +46,8 @@ export interface SessionOptions {
    * behind, so the model path turns it off (buffers are malloc'd per run; large ones go back to the OS).
    */
   memoryArena?: boolean;
+  /** ORT graph optimizers to skip by name (e.g. "ConstantFolding"); default none. */
+  disabledOptimizers?: readonly string[];
 }
 
 /** A session could not be created or run; the message names the graph. */
@@ -131,7 +133,7 @@ export class OnnxSession {
 }
 
 /** Options with environment defaults applied: what actually makes two sessions different. */
-function resolveOptions(options: SessionOptions): Required<Omit<SessionOptions, "threads" | "externalDataFolder">> & Pick<SessionOptions, "threads" | "externalDataFolder"> {
+function resolveOptions(options: SessionOptions): Required<Omit<SessionOptions, "threads" | "externalDataFolder" | "disabledOptimizers">> & Pick<SessionOptions, "threads" | "externalDataFolder" | "disabledOptimizers"> {
   let threads = options.threads;
   const env = process.env.PALIGEMMA_THREADS;
   if (threads === undefined && env) threads = Number(env);
@@ -145,6 +147,7 @@ function resolveOptions(options: SessionOptions): Required<Omit<SessionOptions, 
     disablePrepacking: options.disablePrepacking ?? false,
     optimizationLevel: options.optimizationLevel ?? "all",
     memoryArena: options.memoryArena ?? true,
+    ...(options.disabledOptimizers?.length ? { disabledOptimizers: [...options.disabledOptimizers] } : {}),
   };
 }
 
@@ -155,6 +158,8 @@ function ortOptions(o: ReturnType<typeof resolveOptions>): ort.InferenceSession.
   };
   if (o.externalDataFolder) session.model_external_initializers_file_folder_path = o.externalDataFolder;
   if (o.disablePrepacking) session.disable_prepacking = "1";
+  const extra: Record<string, unknown> = { session };
+  if (o.disabledOptimizers) extra.optimization = { disable_specified_optimizers: o.disabledOptimizers.join(",") };
   return {
     executionProviders: executionProviders(o.device),
     graphOptimizationLevel: o.optimizationLevel,
@@ -162,7 +167,7 @@ function ortOptions(o: ReturnType<typeof resolveOptions>): ort.InferenceSession.
     executionMode: "sequential",
     interOpNumThreads: 1,
     ...(o.threads !== undefined ? { intraOpNumThreads: o.threads } : {}),
-    extra: { session },
+    extra,
   };
 }
 
