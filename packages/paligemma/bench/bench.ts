@@ -13,6 +13,10 @@
  * against both the f32 M=1 ceiling and its own kernels' (sum over kinds of bytes_kind / ceiling_kind).
  * Options: --json (one JSON object on stdout, progress on stderr), --tokens N (default 24),
  * --runs N (default 2; the last is reported, the first warms up), --scaling (scaling.ts rows),
+ * --image-size 224|448|896 (the checkpoint variant: 256 / 1024 / 4096 image tokens; decode then runs at
+ * that context), --checkpoint-dtype f32|bf16 (a bfloat16 copy of the same weights, as PaliGemma 2 ships),
+ * --half-to-float cache|fold|cast (how bf16 weights reach float32 on the f32 path: checkpoint_weights.ts),
+ * --batch 1,2,4,8 (batch_rows.ts: vision + prefill of B images, decode tokens/s of B rows),
  * --threads N, --dtype f32|int8|int8-lowmem|int4 (the library's plans), the bench knobs of bench_plan.ts
  * (--vision-dtype int8|f32, --int8-kernel dynamic|nbits, --head-bits 8|4, --int4-linears mlp.down_proj,...:
  * edits of the dtype's plan), --fresh-cache (first start: quantize into an empty cache, then the cached
@@ -33,7 +37,8 @@ import type { GemmaModel } from "@paligemma-ts/gemma";
 import { PaliGemma, type WeightDType, checkWeightDType, loadPaliGemmaConfig } from "../src/index.ts";
 import { benchPlan } from "./bench_plan.ts";
 import { decodeWeightBytes, decoderLinearParams, prefillFlops, visionFlops } from "./costs.ts";
-import { QUANT_BYTES_PER_WEIGHT, type QuantCeiling, type QuantKind, machineLimits, quantizedLimits } from "./machine_limits.ts";
+import { QUANT_BYTES_PER_WEIGHT, type QuantCeiling, type QuantKind, machineLimits, quantizedLimits, startLimits } from "./machine_limits.ts";
+import { batchRows } from "./batch_rows.ts";
 import { mallocSetting, needsMallocReexec, reexecWithMallocThreshold } from "./malloc_env.ts";
 import { randomPaliGemma3b } from "./random_checkpoint.ts";
 import { imageSizeRow, scalingRows } from "./scaling.ts";
@@ -54,6 +59,10 @@ const { values: args } = parseArgs({
     "no-limits": { type: "boolean", default: false },
     seed: { type: "string", default: "0" },
     prompt: { type: "string", default: "caption en describe the picture in a few words" },
+    "image-size": { type: "string", default: "224" },
+    "checkpoint-dtype": { type: "string", default: "f32" },
+    "half-to-float": { type: "string", default: "cache" },
+    batch: { type: "string", default: "" },
   },
 });
 // glibc reads its malloc settings at start: re-run once with the 1 MiB mmap threshold (malloc_env.ts).
@@ -68,9 +77,10 @@ const maxRss = () => process.resourceUsage().maxRSS * 1024;
 const threads = args.threads ? Number(args.threads) : undefined;
 if (threads) process.env.PALIGEMMA_THREADS = String(threads);
 const tokenizer = fileURLToPath(new URL("../../../fixtures/paligemma-tiny/tokenizer.model", import.meta.url));
-const ckpt = randomPaliGemma3b({ seed: Number(args.seed), tokenizer, log });
+const ckptDtype = args["checkpoint-dtype"] === "bf16" ? "bfloat16" : "float32";
+const ckpt = randomPaliGemma3b({ imageSize: Number(args["image-size"]), dtype: ckptDtype, seed: Number(args.seed), tokenizer, log });
 log(`malloc: ${malloc}`);
-log(`checkpoint: ${ckpt.dir} (${(ckpt.bytes / GB).toFixed(2)} GB float32, ${ckpt.reused ? "reused from cache" : "generated now"})`);
+log(`checkpoint: ${ckpt.dir} (${(ckpt.bytes / GB).toFixed(2)} GB ${ckptDtype}, ${ckpt.reused ? "reused from cache" : "generated now"})`);
 
 checkWeightDType(args.dtype, "--dtype");
 const dtype = args.dtype as WeightDType;
@@ -96,14 +106,18 @@ global.gc?.();
 const rssBeforeLoad = rss();
 
 let convertTenth = -1;
+/** When the last load converted (first and last "convert" event) and compiled. */
+const phase = { convertStart: 0, convertEnd: 0, convertBytes: 0 };
 /** PaliGemma.load(dir, { dtype }) with the bench's threads, cache and plan knobs (bench_plan.ts). */
 async function load(dir: string): Promise<PaliGemma> {
+  Object.assign(phase, { convertStart: 0, convertEnd: 0, convertBytes: 0 });
   const opened = await PaliGemma.open(dir);
   const knobs = { headBits: args["head-bits"] ? (Number(args["head-bits"]) as 8 | 4) : undefined, int8Kernel: args["int8-kernel"] as "dynamic" | "nbits", visionDtype: args["vision-dtype"] as "f32" | "int8", int4Linears: lowmem ? [] : int4Linears };
   const plan = benchPlan(dtype, opened.config, opened.layout, knobs);
   return PaliGemma.load(opened, {
-    threads, dtype, plan, cacheRoot,
+    threads, dtype, plan, cacheRoot, halfToFloat: args["half-to-float"] as "cache" | "fold" | "cast",
     onProgress: (e) => {
+      if (e.stage === "convert") Object.assign(phase, { convertStart: phase.convertStart || performance.now(), convertEnd: performance.now(), convertBytes: e.total });
       if (e.stage === "compile" && (e.loaded === e.total || e.loaded % 8 === 0)) process.stderr.write(`  load ${e.loaded}/${e.total} ${e.name ?? ""}\n`);
       if (e.stage === "convert" && (e.loaded === e.total || Math.floor((10 * e.loaded) / e.total) > convertTenth)) {
         convertTenth = Math.floor((10 * e.loaded) / e.total);
@@ -118,13 +132,21 @@ async function load(dir: string): Promise<PaliGemma> {
 const benchRoot = path.dirname(ckpt.dir);
 const cacheRoot = args["fresh-cache"] ? fs.mkdtempSync(path.join(benchRoot, "fresh-cache-")) : path.join(benchRoot, "weight-cache");
 let firstLoadMs: number | null = null;
-if (args["fresh-cache"] && dtype !== "f32") {
+let firstStart: { convertMs: number; convertBytes: number; compileMs: number; limits: Awaited<ReturnType<typeof startLimits>> } | null = null;
+if (args["fresh-cache"] && (dtype !== "f32" || ckptDtype !== "float32")) {
   const t0 = performance.now();
   const m = await load(ckpt.dir);
   firstLoadMs = performance.now() - t0;
-  log(`first load (converting into an empty cache): ${(firstLoadMs / 1000).toFixed(1)} s (peak RSS so far ${(maxRss() / GB).toFixed(2)} GB)`);
+  const convertMs = phase.convertEnd - phase.convertStart;
+  const compileMs = performance.now() - phase.convertEnd;
   await m.dispose();
   global.gc?.();
+  // Same-run ceilings of the two phases: the pool reading the same checkpoint bytes, ORT creating prepacked sessions.
+  const shards = fs.readdirSync(ckpt.dir).filter((f) => f.endsWith(".safetensors")).map((f) => ({ file: fs.realpathSync(path.join(ckpt.dir, f)), offset: 0, length: fs.statSync(path.join(ckpt.dir, f)).size }));
+  const limits = await startLimits(shards, threads);
+  firstStart = { convertMs, convertBytes: phase.convertBytes, compileMs, limits };
+  log(`first load (converting into an empty cache): ${(firstLoadMs / 1000).toFixed(1)} s = convert ${(convertMs / 1000).toFixed(1)} s (${(phase.convertBytes / GB).toFixed(2)} GB read at ${(phase.convertBytes / convertMs / 1e6).toFixed(2)} GB/s) + sessions ${(compileMs / 1000).toFixed(1)} s (peak RSS so far ${(maxRss() / GB).toFixed(2)} GB)`);
+  log(`start ceilings (same run): the pool reads + crc32s the checkpoint at ${limits.readGBs.toFixed(2)} GB/s (${(ckpt.bytes / limits.readGBs / 1e9).toFixed(1)} s for all of it); ORT creates prepacked sessions at ${limits.prepackMBs["int8-dqmm"].toFixed(0)} MB/s (DQMM s8), ${limits.prepackMBs["int4-nbits"].toFixed(0)} MB/s (MatMulNBits int4)`);
 }
 let t = performance.now();
 const model = await load(ckpt.dir);
@@ -207,6 +229,7 @@ if (decodeQuant) {
 log(`peak RSS ${(peak / GB).toFixed(2)} GB = ${(peak / ckpt.bytes).toFixed(3)}x the weights (${(ckpt.bytes / GB).toFixed(2)} GB)`);
 
 const scaling = args.scaling ? await scalingRows(model, pixels, log) : undefined;
+const batches = args.batch ? await batchRows(model, args.prompt, args.batch.split(",").map(Number), steps, log) : undefined;
 await model.dispose();
 await releaseAllSessions();
 if (args["fresh-cache"]) fs.rmSync(cacheRoot, { recursive: true, force: true });
@@ -217,7 +240,7 @@ if (args.json) {
     checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
     malloc, threads: threads ?? null, dtype: args.dtype,
     machine: limits, machineQuantized: qLimits,
-    loadMs, firstLoadMs, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears, rssBeforeLoad, rssAfterLoad,
+    imageSize: S, checkpointDtype: ckptDtype, halfToFloat: args["half-to-float"], loadMs, firstLoadMs, firstStart, batches, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears, rssBeforeLoad, rssAfterLoad,
     promptTokens: T, decodeTokens: steps,
     visionMs: res.visionMs, prefillMs: res.prefillMs, ttftMs: res.ttftMs,
     decodeMsPerToken: res.decodeMsPerToken, decodeStepsMs: res.stepsMs, decodeOutsideOrtPct: res.decodeOutsideOrtPct,

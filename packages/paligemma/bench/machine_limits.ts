@@ -24,6 +24,9 @@
  * packages/tensor/src/onnx/{dynamic_quantize_matmul,matmul_nbits}.ts; qgemm_micro.ts.
  * Leaves out: the LM head's own shape [1, 2048] x [2048, 257216] (its kind's ceiling is used for it).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Graph, MS_DOMAIN, type OnnxSession, Tensor, createSession, seededRng } from "@paligemma-ts/tensor";
 
 export interface Ceiling {
@@ -151,4 +154,61 @@ export async function quantizedLimits(kinds: QuantKind[], H = 2048, I = 16384, t
     out[kind] = { shapes, best: bytesAll / bestAll / 1e6, median: bytesAll / medianAll / 1e6 };
   }
   return out;
+}
+
+/**
+ * Same-run ceilings of a start (bench --fresh-cache):
+ *   read     the pool's workers reading (and crc32-ing, ~ a memory pass) `bytes` of the checkpoint,
+ *            the least a conversion that reads every byte can take: GB/s
+ *   prepack  creating sessions whose one linear is quantized as the model's (DynamicQuantizeMatMul s8
+ *            [2048 -> 16384], MatMulNBits int4 block 128), weights as external data in a file as the
+ *            cache's are: ORT maps and repacks them on the main thread, single-threaded, which bounds a
+ *            cached start: MB of weight per second
+ */
+export async function startLimits(files: readonly { file: string; offset: number; length: number }[], threads?: number): Promise<{ readGBs: number; prepackMBs: Record<"int8-dqmm" | "int4-nbits", number> }> {
+  const { ConvertPool } = await import("@paligemma-ts/tensor");
+  const pool = new ConvertPool();
+  let t = performance.now();
+  const bytes = files.reduce((a, f) => a + f.length, 0);
+  try {
+    await Promise.all(files.map((f) => pool.run({ kind: "crc", ...f })));
+  } finally {
+    await pool.close();
+  }
+  const readGBs = bytes / (performance.now() - t) / 1e6;
+  const prepackMBs = {} as Record<"int8-dqmm" | "int4-nbits", number>;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prepack-limit-"));
+  try {
+    for (const kind of ["int8-dqmm", "int4-nbits"] as const) {
+      const [K, N, copies] = [2048, 16384, 4];
+      const blocks = K / 128;
+      const sizes = kind === "int8-dqmm" ? { w: K * N, s: N * 4 } : { w: N * blocks * 64, s: N * blocks * 4, z: N * (blocks / 2) };
+      const graphs: Graph[] = [];
+      for (let c = 0; c < copies; c++) {
+        const file = `w${kind}${c}.bin`;
+        fs.writeFileSync(path.join(dir, file), randomBytes(Object.values(sizes).reduce((a, b) => a + b, 0), 40 + c, kind === "int8-dqmm" ? 255 : 127));
+        const g = new Graph(`prepack_limit_${kind}_${c}`);
+        const x = g.input("x", "float32", ["M", K]);
+        const at = (o: number, n: number) => ({ location: file, offset: o, length: n });
+        if (kind === "int8-dqmm") {
+          const w = g.externalInitializer("w", "uint8", [K, N], at(0, sizes.w), { int8: true });
+          g.output(g.op("DynamicQuantizeMatMul", [x, w, g.externalInitializer("s", "float32", [N], at(sizes.w, sizes.s))], {}, { domain: MS_DOMAIN, dtype: "float32" }), "y");
+        } else {
+          const p = g.externalInitializer("p", "uint8", [N, blocks, 64], at(0, sizes.w));
+          const sc = g.externalInitializer("s", "float32", [N * blocks], at(sizes.w, sizes.s));
+          const z = g.externalInitializer("z", "uint8", [N * (blocks / 2)], at(sizes.w + sizes.s, sizes.z!));
+          g.output(g.op("MatMulNBits", [x, p, sc, z], { K, N, bits: 4, block_size: 128, accuracy_level: 4 }, { domain: MS_DOMAIN, dtype: "float32" }), "y");
+        }
+        graphs.push(g);
+      }
+      t = performance.now();
+      const ss: OnnxSession[] = [];
+      for (const g of graphs) ss.push(await createSession(g, { threads, memoryArena: false, externalDataFolder: dir }));
+      prepackMBs[kind] = (copies * K * N * QUANT_BYTES_PER_WEIGHT[kind]) / (performance.now() - t) / 1e3;
+      for (const s of ss) await s.dispose();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { readGBs, prepackMBs };
 }
