@@ -2,15 +2,16 @@
  * quantize_kernels.test.ts — the fast conversion kernels give the SAME bytes as the readable specs
  * (quantizePerChannelInt8, quantizeBlockwise, bf16/f16 widening), for every source dtype, for rows
  * processed in chunks (aligned bands of 64 and unaligned chunks of 13 rows, which take the byte path),
- * for K not a multiple of the block; and the worker pool runs the same kernels on a file (convert
- * jobs) and checksums byte ranges (crc jobs) like zlib.crc32. Exact equality throughout.
+ * for K not a multiple of the block; and the worker pool makes a whole cache file from a tensor in a
+ * file (entry jobs: the spec's bytes, the data's crc32 patched into the header, progress per read)
+ * and checksums byte ranges (crc jobs) like zlib.crc32. Exact equality throughout.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConvertPool, Tensor, f16ToF32, quantizeBlockwise, quantizePerChannelInt8, randNormal, seededRng } from "../src/index.ts";
+import { ConvertPool, SafetensorsFile, type Tensor, f16ToF32, quantizeBlockwise, quantizePerChannelInt8, randNormal, safetensorsHeader, seededRng } from "../src/index.ts";
 import { type RowsForm, type SourceCode, convertRows, f16Table } from "../src/onnx/quantize_kernels.ts";
 
 const N = 67;
@@ -79,17 +80,26 @@ describe("conversion kernels", () => {
     const raw = bytesOf(SOURCES.bfloat16.tensor);
     writeFileSync(file, Buffer.concat([Buffer.alloc(pad, 7), Buffer.from(raw)]));
 
-    it("convert jobs on the workers give the spec's bytes; crc jobs equal zlib.crc32", async () => {
+    it("an entry job writes a safetensors file of the spec's bytes with their crc32; crc jobs equal zlib.crc32", async () => {
       const pool = new ConvertPool(2);
       try {
         const form = FORMS.int4b32;
         const want = spec(form, SOURCES.bfloat16.tensor.toFloat32());
-        const out = outputs(want);
-        const jobs = [0, 32, 64].map((n0) => pool.run({ kind: "convert", file, offset: pad, code: 1, form, rows: Math.min(32, N - n0), n0, N, K, out }));
-        await Promise.all(jobs);
-        for (const [n, b] of Object.entries(want)) expect(eq(new Uint8Array(out[n]), b)).toBe(true);
-        const crc = await pool.run({ kind: "crc", file, offset: pad, length: raw.length });
-        expect(crc).toBe(zlib.crc32(raw));
+        const layout = Object.fromEntries(Object.entries(want).map(([n, b]) => [n, { dtype: (n === "scales" ? "float32" : "uint8") as "uint8", shape: [n === "scales" ? b.length / 4 : b.length] }]));
+        const { header, order } = safetensorsHeader(layout, { crc32: "00000000" });
+        const target = join(dir, "out.safetensors");
+        const progress: number[] = [];
+        const job = { kind: "entry" as const, file, offset: pad, code: 1 as const, form, N, K, step: 32, header: new Uint8Array(header), crcAt: header.indexOf('"crc32":"') + 9, tensors: order.map((o) => ({ name: o.name, bytes: o.end - o.begin })), target };
+        const crc = await pool.run(job, (b) => progress.push(b));
+        const st = SafetensorsFile.open(target);
+        for (const [n, b] of Object.entries(want)) expect(eq(bytesOf(st.read(n)), b), n).toBe(true);
+        const data = readFileSync(target).subarray(st.dataStart);
+        expect(st.metadata.crc32).toBe(crc);
+        expect(crc).toBe(zlib.crc32(data).toString(16).padStart(8, "0"));
+        st.close();
+        expect(progress.reduce((a, b) => a + b, 0)).toBe(raw.length); // every source byte read once, in 3 reads
+        expect(progress.length).toBe(3);
+        expect(await pool.run({ kind: "crc", file, offset: pad, length: raw.length })).toBe(zlib.crc32(raw));
         await expect(pool.run({ kind: "crc", file, offset: pad, length: raw.length + 1 })).rejects.toThrow(/end of file/);
       } finally {
         await pool.close();

@@ -15,6 +15,6 @@ export * from "./matmul_nbits.ts";
 export * from "./dynamic_quantize_matmul.ts";
 export * from "./weight_cache.ts";
 export * from "./cache_file.ts";
-export { ConvertPool, type ConvertJob, type CrcJob } from "./convert_pool.ts";
+export { ConvertPool, type MakeJob, type CrcJob } from "./convert_pool.ts";
 export * from "./weight_cache_admin.ts";
 export * as onnxOps from "./ops/index.ts";

@@ -218,3 +218,88 @@ export function convertRows(src: Uint8Array, code: SourceCode, form: RowsForm, r
   if (form.kind === "int8ch") channelInt8Rows(w, rows, K, n0, N, new Uint8Array(out.weight), new Float32Array(out.scales), band);
   else blockwiseRows(w, rows, K, form.bits, form.blockSize, n0, new Uint8Array(out.packed), new Float32Array(out.scales), new Uint8Array(out.zero_points));
 }
+
+/** One cache file to make from a checkpoint tensor (weight_cache.ts fills it in; a worker runs it). */
+export interface EntryJob {
+  /** The checkpoint shard and the tensor's absolute offset in it; its dtype code and [N, K]. */
+  file: string;
+  offset: number;
+  code: SourceCode;
+  form: RowsForm;
+  N: number;
+  K: number;
+  /** Rows per read (~4M elements; a multiple of 64 for int8ch, the kernel's band). */
+  step: number;
+  /** The file's safetensors header, with the 8 characters at `crcAt` to be replaced by the data's crc32 (hex). */
+  header: Uint8Array;
+  crcAt: number;
+  /** The file's tensors in write order, with their byte lengths. */
+  tensors: { name: string; bytes: number }[];
+  /** Final path; the file is written to `<target>.<pid>.partial` and renamed. */
+  target: string;
+}
+
+/** A converting thread's reusable buffers (grown as needed; outputs recycled by byte length). */
+export interface EntryState {
+  raw: Uint8Array;
+  scratch: Float32Array;
+  band: Uint8Array;
+  table: Float32Array;
+  free: Map<number, ArrayBuffer[]>;
+}
+
+/**
+ * Make one cache file: read the tensor `step` rows at a time in its own dtype, convert into output
+ * buffers, crc32 them in file order, patch the crc into the header, write header + data to a
+ * .partial file and rename it. Returns the crc32 (8 hex digits). `fs` and `zlib` are Node's modules,
+ * passed in so this function stays self-contained (convert_pool.ts runs it from its source text);
+ * `onRows(bytes)` reports checkpoint bytes read.
+ */
+export function convertEntry(job: EntryJob, fs: typeof import("node:fs"), zlib: typeof import("node:zlib"), state: EntryState, pid: number, onRows?: (bytes: number) => void): string {
+  const bpe = job.code === 0 ? 4 : 2;
+  const out: Record<string, ArrayBuffer> = {};
+  for (const t of job.tensors) {
+    const buf = state.free.get(t.bytes)?.pop() ?? new ArrayBuffer(t.bytes);
+    if (t.name === "zero_points") new Uint8Array(buf).fill(0); // 4-bit zero points are OR-ed in
+    out[t.name] = buf;
+  }
+  const maxRows = Math.min(job.step, job.N);
+  if (state.raw.length < maxRows * job.K * bpe) state.raw = new Uint8Array(maxRows * job.K * bpe);
+  if (job.form.kind !== "f32" && job.code !== 0 && state.scratch.length < maxRows * job.K) state.scratch = new Float32Array(maxRows * job.K);
+  if (job.form.kind === "int8ch" && state.band.length < job.K * 64) state.band = new Uint8Array(job.K * 64);
+  const tmp = `${job.target}.${pid}.partial`;
+  let fd = fs.openSync(job.file, "r");
+  try {
+    for (let n0 = 0; n0 < job.N; n0 += job.step) {
+      const rows = Math.min(job.step, job.N - n0);
+      const src = state.raw.subarray(0, rows * job.K * bpe);
+      for (let done = 0, pos = job.offset + n0 * job.K * bpe; done < src.length; ) {
+        const got = fs.readSync(fd, src, done, Math.min(src.length - done, 1 << 30), pos + done);
+        if (got === 0) throw new Error(`${job.file}: unexpected end of file at byte ${pos + done}`);
+        done += got;
+      }
+      convertRows(src, job.code, job.form, rows, n0, job.N, job.K, out, state.scratch, state.band, state.table);
+      onRows?.(src.length);
+    }
+    fs.closeSync(fd);
+    fd = -1;
+    let crc = 0;
+    for (const t of job.tensors) crc = zlib.crc32(new Uint8Array(out[t.name]), crc);
+    const hex = (crc >>> 0).toString(16).padStart(8, "0");
+    const header = job.header.slice();
+    for (let i = 0; i < 8; i++) header[job.crcAt + i] = hex.charCodeAt(i);
+    fd = fs.openSync(tmp, "w");
+    const parts = [header, ...job.tensors.map((t) => new Uint8Array(out[t.name]))];
+    for (const p of parts) for (let done = 0; done < p.length; ) done += fs.writeSync(fd, p, done, Math.min(p.length - done, 1 << 30));
+    fs.closeSync(fd);
+    fd = -1;
+    fs.renameSync(tmp, job.target);
+    return hex;
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  } finally {
+    for (const t of job.tensors) state.free.set(t.bytes, [...(state.free.get(t.bytes) ?? []), out[t.name]]);
+  }
+}

@@ -46,11 +46,11 @@ import { DTYPE_BYTES, type DType } from "../dtype.ts";
 import { ArgumentError } from "../errors.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { SafetensorsFile } from "../safetensors/safetensors_file.ts";
-import { safetensorsOrder, writeSafetensors } from "../safetensors/write.ts";
-import { Tensor, numel } from "../tensor.ts";
+import { safetensorsHeader } from "../safetensors/write.ts";
+import { numel } from "../tensor.ts";
 import { type CacheEntry, WEIGHT_CACHE_FORMAT, WEIGHT_CACHE_VERSION, cacheFileName, checksumProblem, formLayout, openCacheFile, removeOrphans, writeAtomic } from "./cache_file.ts";
-import type { ConvertJob, ConvertPool } from "./convert_pool.ts";
-import { type SourceCode, convertRows, f16Table } from "./quantize_kernels.ts";
+import type { ConvertPool, MakeJob } from "./convert_pool.ts";
+import { type SourceCode, convertEntry, f16Table } from "./quantize_kernels.ts";
 
 /** Where one cached part lives: relative file name + byte range, for externalInitializer. */
 export interface CachedPart {
@@ -195,99 +195,46 @@ export class WeightCache {
     this.ready.delete(file);
   }
 
-  /**
-   * Output buffers and the row jobs of an entry (chunks of ~4M source elements; int8ch rows in bands of
-   * 64). Buffers come from `free` when one of the size is there (a model repeats its layer shapes; a
-   * SharedArrayBuffer is only returned to the OS by a garbage collection, so fresh ones per entry kept
-   * ~1.2 GB of dead buffers resident during a 3B conversion); zero points are OR-ed in, so zeroed.
-   */
-  private plan(e: CacheEntry, free?: Map<number, SharedArrayBuffer[]>): { out: Record<string, SharedArrayBuffer>; jobs: ConvertJob[]; bytes: number } {
+  /** The job that makes an entry's file: the header is laid out here, the worker patches in the crc32. */
+  private job(e: CacheEntry): MakeJob {
     const s = this.sourceOf(e);
-    const out: Record<string, SharedArrayBuffer> = {};
-    for (const [n, t] of Object.entries(formLayout(e.form, s.shape))) {
-      const size = numel(t.shape) * DTYPE_BYTES[t.dtype];
-      const reused = free?.get(size)?.pop();
-      if (reused && n === "zero_points") new Uint8Array(reused).fill(0);
-      out[n] = reused ?? new SharedArrayBuffer(size);
-    }
-    const step = Math.max(64, Math.floor((4 << 20) / Math.max(1, s.K) / 64) * 64);
-    const jobs: ConvertJob[] = [];
-    for (let n0 = 0; n0 < s.N; n0 += step) {
-      jobs.push({ kind: "convert", file: s.file, offset: s.offset, code: s.code, form: e.form, rows: Math.min(step, s.N - n0), n0, N: s.N, K: s.K, out });
-    }
-    return { out, jobs, bytes: s.bytes };
-  }
-
-  /** Checksum the filled buffers in file order and write the entry (through a .partial file). */
-  private write(e: CacheEntry, out: Record<string, SharedArrayBuffer>): void {
     const file = cacheFileName(e);
-    const layout = formLayout(e.form, this.sourceOf(e).shape);
-    const tensors: Record<string, Tensor> = {};
-    for (const [n, t] of Object.entries(layout)) tensors[n] = new Tensor(t.dtype, t.shape, t.dtype === "float32" ? new Float32Array(out[n]) : new Uint8Array(out[n]));
-    let crc = 0;
-    let bytes = 0;
-    for (const { tensor } of safetensorsOrder(tensors)) {
-      const b = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.byteLength);
-      crc = zlib.crc32(b, crc);
-      bytes += b.length;
-    }
-    const meta = { format: WEIGHT_CACHE_FORMAT, source: e.name, form: file.split(".").slice(-2, -1)[0], data_bytes: String(bytes), crc32: crc.toString(16).padStart(8, "0") };
-    writeAtomic(path.join(this.dir, file), (tmp) => writeSafetensors(tmp, tensors, meta));
-    this.ready.delete(file);
-    if (this.check(e) !== null) throw new ArgumentError(`weight cache: ${file} failed its check right after being written`);
+    const layout = formLayout(e.form, s.shape);
+    const dataBytes = Object.values(layout).reduce((a, t) => a + numel(t.shape) * DTYPE_BYTES[t.dtype], 0);
+    const meta = { format: WEIGHT_CACHE_FORMAT, source: e.name, form: file.split(".").slice(-2, -1)[0], data_bytes: String(dataBytes), crc32: "00000000" };
+    const { header, order } = safetensorsHeader(layout, meta);
+    return {
+      kind: "entry", file: s.file, offset: s.offset, code: s.code, form: e.form, N: s.N, K: s.K,
+      step: Math.max(64, Math.floor((4 << 20) / Math.max(1, s.K) / 64) * 64), // ~4M elements per read, whole 64-row bands
+      header: new Uint8Array(header), crcAt: header.indexOf('"crc32":"00000000"') + '"crc32":"'.length,
+      tensors: order.map((o) => ({ name: o.name, bytes: o.end - o.begin })), target: path.join(this.dir, file),
+    };
   }
 
-  /** Make one entry in this thread (the same kernels as the pool). */
+  /** After a file was written: it must pass the checks like any other. */
+  private written(e: CacheEntry): void {
+    this.ready.delete(cacheFileName(e));
+    const why = this.check(e);
+    if (why !== null) throw new ArgumentError(`weight cache: ${cacheFileName(e)} failed its check right after being written: ${why}`);
+  }
+
+  /** Make one entry in this thread (the same kernel the pool runs). */
   private makeSync(e: CacheEntry): void {
-    const { out, jobs } = this.plan(e);
-    const table = f16Table();
-    const fd = fs.openSync(jobs[0].file, "r");
-    try {
-      for (const j of jobs) {
-        const src = new Uint8Array(j.rows * j.K * [4, 2, 2][j.code]);
-        for (let done = 0; done < src.length; ) {
-          const got = fs.readSync(fd, src, done, src.length - done, j.offset + j.n0 * j.K * [4, 2, 2][j.code] + done);
-          if (got === 0) throw new ArgumentError(`weight cache: ${j.file} ends inside tensor ${e.name}`);
-          done += got;
-        }
-        convertRows(src, j.code, j.form, j.rows, j.n0, j.N, j.K, j.out, new Float32Array(j.rows * j.K), new Uint8Array(j.K * 64), table);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
-    this.write(e, out);
+    const state = { raw: new Uint8Array(0), scratch: new Float32Array(0), band: new Uint8Array(0), table: f16Table(), free: new Map() };
+    convertEntry(this.job(e), fs, zlib, state, process.pid);
+    this.written(e);
   }
 
-  /**
-   * Make `entries` on the pool's workers, at most ~`window` bytes of outputs in flight; files are written
-   * here as each entry completes. Progress counts checkpoint bytes read.
-   */
-  async make(entries: readonly CacheEntry[], pool: ConvertPool, onProgress?: (p: ConvertProgress) => void, window = 512 << 20): Promise<void> {
-    const plans = entries.map((e) => ({ e, bytes: this.sourceOf(e).bytes }));
-    const totalBytes = plans.reduce((a, p) => a + p.bytes, 0);
+  /** Make `entries` on the pool's workers, largest first; progress counts checkpoint bytes read. */
+  async make(entries: readonly CacheEntry[], pool: ConvertPool, onProgress?: (p: ConvertProgress) => void): Promise<void> {
+    const sized = entries.map((e) => ({ e, bytes: this.sourceOf(e).bytes })).sort((a, b) => b.bytes - a.bytes);
+    const totalBytes = sized.reduce((a, p) => a + p.bytes, 0);
     const t0 = performance.now();
     let doneBytes = 0;
-    let inFlight = 0;
-    const running = new Set<Promise<void>>();
-    const free = new Map<number, SharedArrayBuffer[]>();
-    for (const { e } of plans) {
-      while (running.size > 0 && inFlight >= window) await Promise.race(running);
-      const { out, jobs } = this.plan(e, free);
-      const size = Object.values(out).reduce((a, b) => a + b.byteLength, 0);
-      inFlight += size;
-      const job = (j: ConvertJob) => pool.run(j).then(() => {
-        doneBytes += j.rows * j.K * [4, 2, 2][j.code];
-        onProgress?.({ doneBytes, totalBytes, name: e.name, bytesPerSecond: doneBytes / Math.max(1e-3, (performance.now() - t0) / 1000) });
-      });
-      const task = Promise.all(jobs.map(job)).then(() => {
-        this.write(e, out);
-        inFlight -= size;
-        for (const b of Object.values(out)) free.set(b.byteLength, [...(free.get(b.byteLength) ?? []), b]);
-      });
-      const tracked = task.finally(() => running.delete(tracked));
-      running.add(tracked);
-    }
-    await Promise.all(running);
+    await Promise.all(sized.map(({ e }) => pool.run(this.job(e), (bytes) => {
+      doneBytes += bytes;
+      onProgress?.({ doneBytes, totalBytes, name: e.name, bytesPerSecond: doneBytes / Math.max(1e-3, (performance.now() - t0) / 1000) });
+    }).then(() => this.written(e))));
   }
 
   /** crc32 of every entry's data on the pool; a mismatch evicts the file (one line) and is returned. */

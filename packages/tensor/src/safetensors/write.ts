@@ -13,31 +13,36 @@
  * Reference: https://github.com/huggingface/safetensors (safetensors/src/tensor.rs `prepare`, `serialize`)
  */
 import * as fs from "node:fs";
-import { type DType } from "../dtype.ts";
+import { type DType, DTYPE_BYTES } from "../dtype.ts";
 import { ArgumentError } from "../errors.ts";
-import type { Tensor } from "../tensor.ts";
+import { type Tensor, numel } from "../tensor.ts";
 import { DTYPE_TO_SAFETENSORS } from "./format.ts";
 
 /** Position in the reference library's Dtype enum (declaration order = alignment order). */
 const DTYPE_RANK: Record<DType, number> = { bool: 0, uint8: 1, float16: 7, bfloat16: 8, int32: 9, float32: 11, float64: 12, int64: 13 };
 
-export interface Planned {
-  name: string;
-  tensor: Tensor;
+/** What the layout needs of a tensor: its dtype and shape (a Tensor has both). */
+export interface TensorSpec {
+  dtype: DType;
+  shape: readonly number[];
 }
 
-/** The tensors in the order their bytes are written (step 1): e.g. to checksum the data section before writing it. */
-export function safetensorsOrder(tensors: Record<string, Tensor>): Planned[] {
-  const order: Planned[] = Object.entries(tensors).map(([name, tensor]) => {
+/** The tensors in the order their bytes are written (step 1). */
+function order<T extends TensorSpec>(tensors: Record<string, T>): { name: string; tensor: T }[] {
+  const out = Object.entries(tensors).map(([name, tensor]) => {
     if (name === "__metadata__") throw new ArgumentError(`writeSafetensors: "__metadata__" is reserved and cannot name a tensor`);
     return { name, tensor };
   });
-  return order.sort((a, b) => DTYPE_RANK[b.tensor.dtype] - DTYPE_RANK[a.tensor.dtype] || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  return out.sort((a, b) => DTYPE_RANK[b.tensor.dtype] - DTYPE_RANK[a.tensor.dtype] || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 }
 
-/** Order the tensors and build the padded header bytes. */
-function plan(tensors: Record<string, Tensor>, metadata?: Record<string, string>): { header: Buffer; order: Planned[] } {
-  const order = safetensorsOrder(tensors);
+/**
+ * The padded header bytes of a file holding tensors of these specs (steps 1-3), and where each
+ * tensor's bytes go in the data section: a writer that has the bytes elsewhere (a worker thread) can
+ * lay out the file from the header alone.
+ */
+export function safetensorsHeader<T extends TensorSpec>(tensors: Record<string, T>, metadata?: Record<string, string>): { header: Buffer; order: { name: string; tensor: T; begin: number; end: number }[] } {
+  const ordered = order(tensors);
   const parts: string[] = [];
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -46,20 +51,24 @@ function plan(tensors: Record<string, Tensor>, metadata?: Record<string, string>
     parts.push(`"__metadata__":${JSON.stringify(metadata)}`);
   }
   let offset = 0;
-  for (const { name, tensor } of order) {
-    const end = offset + tensor.byteLength;
+  const placed = ordered.map(({ name, tensor }) => {
+    const begin = offset;
+    const end = begin + numel(tensor.shape) * DTYPE_BYTES[tensor.dtype];
     // Build by hand: a JS object would move integer-like names ("0", "1") to the front.
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${DTYPE_TO_SAFETENSORS[tensor.dtype]}","shape":${JSON.stringify(tensor.shape)},"data_offsets":[${offset},${end}]}`);
+    parts.push(`${JSON.stringify(name)}:{"dtype":"${DTYPE_TO_SAFETENSORS[tensor.dtype]}","shape":${JSON.stringify(tensor.shape)},"data_offsets":[${begin},${end}]}`);
     offset = end;
-  }
+    return { name, tensor, begin, end };
+  });
   let json = Buffer.from(`{${parts.join(",")}}`, "utf8");
   const pad = (8 - (json.length % 8)) % 8;
   if (pad) json = Buffer.concat([json, Buffer.alloc(pad, " ")]);
   const header = Buffer.alloc(8 + json.length);
   header.writeBigUInt64LE(BigInt(json.length), 0);
   json.copy(header, 8);
-  return { header, order };
+  return { header, order: placed };
 }
+
+const plan = (tensors: Record<string, Tensor>, metadata?: Record<string, string>) => safetensorsHeader(tensors, metadata);
 
 /** The raw little-endian bytes of a tensor (a view, no copy). */
 function bytesOf(t: Tensor): Buffer {
