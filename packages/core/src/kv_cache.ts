@@ -19,6 +19,13 @@
  * part (a zero-copy view) and for B > 1 a transposed copy. A layer returns its new rows; the model
  * appends them time-major with `appendRows` (the layer itself never touches the cache).
  *
+ * That copy costs B * len * Hkv*D floats per layer per decode step (2.4 MB at B = 8, 300 slots,
+ * Gemma 2B: ~88 MB per token), so with several rows the cache also keeps a batch-major mirror
+ * [B, maxLength, Hkv, D] (two extra row copies per appended slot and row), and `paddedPast()` hands a
+ * layer every row's whole capacity as a zero-copy view; the caller masks the `empty` slots after the
+ * filled ones (GemmaModel does, for models without a sliding window, whose slot distances the padding
+ * would change).
+ *
  * All rows share one timeline (batched prompts are left-padded to one length), so there is one
  * length per layer. Padding slots are excluded by the attention mask, not by the cache.
  *
@@ -47,6 +54,8 @@ export class LayerKVCache {
   readonly maxLength: number;
   /** Filled slots. */
   length = 0;
+  /** B > 1: the batch-major mirror [B, maxLength, Hkv*D] behind paddedPast() (made on first append). */
+  private mirror: { keys: Float32Array; values: Float32Array } | null = null;
 
   constructor(batch: number, numKvHeads: number, headDim: number, maxLength: number) {
     for (const [k, v] of Object.entries({ batch, numKvHeads, headDim, maxLength })) {
@@ -79,7 +88,33 @@ export class LayerKVCache {
     this.reserve(t);
     this.keys.set(k, this.length * slot);
     this.values.set(v, this.length * slot);
+    if (this.batch > 1) this.appendMirror(k, v, t);
     this.length += t;
+  }
+
+  /** Rows [t, b] of time-major k/v into the mirror at [b, length + t]. */
+  private appendMirror(k: Float32Array, v: Float32Array, t: number): void {
+    const [B, W, cap] = [this.batch, this.numKvHeads * this.headDim, this.maxLength];
+    this.mirror ??= { keys: new Float32Array(B * cap * W), values: new Float32Array(B * cap * W) };
+    for (let i = 0; i < t; i++) {
+      for (let b = 0; b < B; b++) {
+        const from = (i * B + b) * W;
+        const to = (b * cap + this.length + i) * W;
+        this.mirror.keys.set(k.subarray(from, from + W), to);
+        this.mirror.values.set(v.subarray(from, from + W), to);
+      }
+    }
+  }
+
+  /**
+   * The past as a layer's input without copying, for any B: [B, maxLength, Hkv*D] (each row's whole
+   * capacity; slots length .. maxLength - 1 are `empty` and must be masked) when B > 1, the filled
+   * view [1, length, Hkv*D] (empty 0) when B = 1.
+   */
+  paddedPast(): { key: Tensor; value: Tensor; empty: number } {
+    if (this.batch === 1 || !this.mirror) return { ...this.past(), empty: 0 };
+    const shape = [this.batch, this.maxLength, this.numKvHeads * this.headDim];
+    return { key: new Tensor("float32", shape, this.mirror.keys), value: new Tensor("float32", shape, this.mirror.values), empty: this.maxLength - this.length };
   }
 
   /** Zero-copy views of the filled part, [length, B, Hkv, D]. */

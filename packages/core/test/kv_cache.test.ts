@@ -1,6 +1,7 @@
 /**
  * kv_cache.test.ts — the time-major cache: rows appended in place (never reallocated), the filled
- * part as a zero-copy view, `past()` as [B, T, Hkv*D] (a view for one row, a copy for several), and
+ * part as a zero-copy view, `past()` as [B, T, Hkv*D] (a view for one row, a copy for several),
+ * `paddedPast()` (every row's capacity in place, the empty slots counted), and
  * a whole incremental decode (prefill, then one token at a time through selfAttention's new rows)
  * equal to a full recompute under causal, sliding-window and prefix-LM masks.
  */
@@ -37,6 +38,24 @@ describe("LayerKVCache", () => {
     const past = c.past().key;
     expect(past.shape).toEqual([1, 3, 6]);
     expect(past.data.buffer).toBe(c.keys.buffer);
+  });
+
+  it("paddedPast() gives every row's whole capacity in place for B > 1, the filled view for B = 1", () => {
+    const c = new LayerKVCache(2, 1, 3, 5);
+    const k = randNormal([2, 2, 3], seededRng(7)); // [B, T, Hkv*D]
+    const rows = (t: Tensor) => t.permute([1, 0, 2]).toFloat32();
+    c.appendRows(rows(k), rows(k));
+    const k2 = randNormal([2, 1, 3], seededRng(8));
+    c.appendRows(rows(k2), rows(k2));
+    const p = c.paddedPast();
+    expect(p.key.shape).toEqual([2, 5, 3]);
+    expect(p.empty).toBe(2);
+    expect(maxAbsDiff(p.key.slice(1, 0, 3), c.past().key)).toBe(0); // the filled slots, batch-major
+    expect(c.paddedPast().key.data).toBe(p.key.data); // the same buffer every step: no copy
+    const one = new LayerKVCache(1, 1, 3, 5);
+    one.appendRows(k.slice(0, 0, 1).toFloat32(), k.slice(0, 0, 1).toFloat32());
+    expect(one.paddedPast().empty).toBe(0);
+    expect(one.paddedPast().key.data.buffer).toBe(one.keys.buffer);
   });
 
   it("throws when full or when rows do not fit", () => {

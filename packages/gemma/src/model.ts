@@ -12,7 +12,9 @@
  * head another; `GemmaModel.create(kernels, ...)` compiles them with the reference or the ONNX
  * kernels, and this ONE forward runs either. The caller owns the mask and the positions, so it serves
  * a standalone causal LM (0-based positions), PaliGemma's prefix-LM (1-based), padded batches,
- * prefill (cache empty) and decode (T = 1, cache full of the past). With a cache, the T new tokens
+ * prefill (cache empty) and decode (T = 1, cache full of the past). With several rows a layer reads
+ * the cache's padded past in place (KVCache.paddedPast: every row's capacity, the empty slots masked
+ * here by maskEmptySlots) instead of a batch-major copy of the filled part per layer and step. With a cache, the T new tokens
  * occupy slots cache.length .. cache.length + T - 1 and `mask` covers all those keys.
  * Blocks are compiled head first: it holds the largest weight (V x H, tied), so creating its session
  * while nothing else is resident keeps the peak near one copy of the weights.
@@ -94,6 +96,21 @@ export function gemmaBlocks(c: GemmaTextConfig, prefix = PALIGEMMA_TEXT_PREFIX):
   return [head, ...layers];
 }
 
+/** mask [Bm, 1, T, Tk] with `n` blocked (-Infinity) key columns inserted after the first `at`: [Bm, 1, T, Tk + n]. */
+export function maskEmptySlots(mask: Tensor, at: number, n: number): Tensor {
+  const [Bm, , T, Tk] = mask.shape;
+  const src = mask.toFloat32();
+  const out = new Float32Array(Bm * T * (Tk + n));
+  for (let r = 0; r < Bm * T; r++) {
+    const i = r * Tk;
+    const o = r * (Tk + n);
+    out.set(src.subarray(i, i + at), o);
+    out.fill(-Infinity, o + at, o + at + n);
+    out.set(src.subarray(i + at, i + Tk), o + at + n);
+  }
+  return new Tensor("float32", [Bm, 1, T, Tk + n], out);
+}
+
 export class GemmaModel {
   readonly stats: GemmaStats = { forwards: 0, blockMs: 0, totalMs: 0 };
 
@@ -137,6 +154,10 @@ export class GemmaModel {
     }
     const { cos, sin } = rotaryTables(positions, c.head_dim, c.rope_theta); // [B, T, D/2]
     const empty = new Tensor("float32", [B, 0, c.num_key_value_heads * c.head_dim], new Float32Array(0));
+    // Several rows: each layer reads every row's whole cache capacity in place (KVCache.paddedPast) and
+    // the mask hides the empty slots; not with Gemma 2's sliding window, whose slot distances it would shift.
+    const padded = B > 1 && cache && cache.length > 0 && c.model_type !== "gemma2" ? cache.layers[0].paddedPast().empty : 0;
+    const layerMask = padded ? maskEmptySlots(mask, Tk - T, padded) : mask; // [B|1, 1, T, Tk + padded]
     let x = mul(inputsEmbeds, embeddingNormalizer(c)); // [B, T, H]
     let inBlocks = 0;
     const run = async (r: BlockRunner, feeds: Record<string, Tensor>, fetch?: string[]) => {
@@ -148,8 +169,8 @@ export class GemmaModel {
     for (const [i, layer] of this.layers.entries()) {
       trace?.(`text.layer${i}.input`, x);
       const lc = cache?.layers[i];
-      const past = lc && lc.length > 0 ? lc.past() : { key: empty, value: empty }; // [B, Tp, Hkv*D]
-      const out = await run(layer, { hidden_states: x, cos, sin, attention_mask: mask, past_key: past.key, past_value: past.value });
+      const past = lc && lc.length > 0 ? (padded ? lc.paddedPast() : lc.past()) : { key: empty, value: empty }; // [B, Tp (+ padded), Hkv*D]
+      const out = await run(layer, { hidden_states: x, cos, sin, attention_mask: layerMask, past_key: past.key, past_value: past.value });
       lc?.appendRows(out.new_key.toFloat32(), out.new_value.toFloat32());
       x = out.hidden_states_out; // [B, T, H]
       trace?.(`text.layer${i}.output`, x);
