@@ -95,6 +95,16 @@ export function f32ToBf16(value: number): number {
   return ((x + 0x7fff + lsb) >>> 16) & 0xffff;
 }
 
+/**
+ * x rounded to the nearest integer, ties to even (numpy.rint, ORT's QuantizeLinear), for |x| < 2^51:
+ * adding M = 1.5 * 2^52 moves x to where the spacing of doubles is exactly 1, so the addition itself
+ * rounds (to nearest even, as every IEEE add does) and subtracting M is exact. Branch-free, which is
+ * what makes it ~4x faster than Math.round on random data (mispredicted branches).
+ */
+export function roundHalfEven(x: number): number {
+  return x + 6755399441055744 - 6755399441055744;
+}
+
 /** float16 bits -> float32 value. Exact (every f16, subnormals included, is a float32). */
 export function f16ToF32(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;

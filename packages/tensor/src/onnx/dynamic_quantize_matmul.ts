@@ -7,7 +7,7 @@
  * multiply-adds per instruction of float32 FMA. Per output channel n (W kept as [N, K] = [out, in]):
  *   s_n  = max_k |w[n, k]| / 127                   symmetric, no zero point (float32)
  *   q    = clamp(round(w * (1 / s_n)), -127, 127)  int8, stored TRANSPOSED as [K, N] (MatMul's B);
- *                                                  ties round up (Math.round); the reciprocal is taken
+ *                                                  ties to even (numpy.rint); the reciprocal is taken
  *                                                  once per row (a division per weight is ~4x slower)
  * and at run time the kernel quantizes x per tensor (uint8, asymmetric: DynamicQuantizeLinear):
  *   sx, zx = (max(x, 0) - min(x, 0)) / 255, round(-min(x, 0) / sx)
@@ -25,6 +25,7 @@
  * Training of Neural Networks for Efficient Integer-Arithmetic-Only Inference" (https://arxiv.org/abs/1712.05877).
  * Leaves out: per-row activation scales, SmoothQuant-style outlier migration, AMX tiles.
  */
+import { roundHalfEven } from "../dtype.ts";
 import { ArgumentError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 
@@ -52,7 +53,7 @@ export function quantizePerChannelInt8(w: Float32Array, N: number, K: number): C
     const s = Math.fround(m > 0 ? m / 127 : 1);
     scales[n] = s;
     const inv = 1 / s;
-    for (let k = 0; k < K; k++) q[k * N + n] = Math.min(127, Math.max(-127, Math.round(w[row + k] * inv))) & 255;
+    for (let k = 0; k < K; k++) q[k * N + n] = Math.min(127, Math.max(-127, roundHalfEven(w[row + k] * inv))) & 255;
   }
   return { N, K, weight: new Tensor("uint8", [K, N], q), scales: new Tensor("float32", [N], scales) };
 }

@@ -7,7 +7,7 @@
  *   lo = min(0, min w), hi = max(0, max w)          (0 stays exactly representable)
  *   scale = (hi - lo) / (2^bits - 1)
  *   zp    = round(-lo / scale)                      in [0, 2^bits - 1]
- *   q     = clamp(round(w * (1 / scale)) + zp, 0, 2^bits - 1)   (scale as float32; ties round up)
+ *   q     = clamp(round(w * (1 / scale)) + zp, 0, 2^bits - 1)   (scale as float32; round: ties to even)
  *   w'    = (q - zp) * scale                        what the kernel multiplies by
  * Layout (com.microsoft MatMulNBits): B uint8 [N, blocks, blockSize * bits / 8] (4-bit: element 2i
  * in the low nibble, 2i+1 in the high one), scales float [N * blocks], zero points uint8 [N * blocks]
@@ -20,6 +20,7 @@
  * Frantar et al., "GPTQ" (https://arxiv.org/abs/2210.17323) for blockwise weight-only quantization.
  * Leaves out: GPTQ/AWQ error-compensating rounding, g_idx (act-order), symmetric variants.
  */
+import { roundHalfEven } from "../dtype.ts";
 import { ArgumentError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 
@@ -63,7 +64,7 @@ export function quantizeBlockwise(w: Float32Array, N: number, K: number, bits: Q
         else if (v > hi) hi = v;
       }
       const scale = hi > lo ? (hi - lo) / levels : 1;
-      const zp = Math.min(levels, Math.max(0, Math.round(-lo / scale)));
+      const zp = Math.min(levels, Math.max(0, roundHalfEven(-lo / scale)));
       const s32 = Math.fround(scale);
       scales[n * blocks + b] = s32;
       if (bits === 8) zps[n * zpRow + b] = zp;
@@ -72,7 +73,7 @@ export function quantizeBlockwise(w: Float32Array, N: number, K: number, bits: Q
       const inv = 1 / s32;
       for (let i = 0; i < blockSize; i++) {
         const k = k0 + i;
-        const q = k < k1 ? Math.min(levels, Math.max(0, Math.round(w[row + k] * inv) + zp)) : zp;
+        const q = k < k1 ? Math.min(levels, Math.max(0, roundHalfEven(w[row + k] * inv) + zp)) : zp;
         if (bits === 8) packed[base + i] = q;
         else packed[base + (i >> 1)] |= q << ((i & 1) * 4);
       }

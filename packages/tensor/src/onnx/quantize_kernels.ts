@@ -14,10 +14,9 @@
  *     (the specs do the same: a double division is ~4x the multiply's throughput);
  *   - no allocation, no closures, no data-dependent branches per element: Math.round and a
  *     floor-based rounding both cost ~4x a plain loop on random data (mispredicted branches), so values
- *     are rounded with the magic constant M = 1.5 * 2^52: (x + M) - M is x rounded half to even for
- *     |x| < 2^51, and a tie that went down (r - x === -0.5, almost never taken) is moved up, which is
- *     exactly Math.round (ties toward +infinity). Measured on [16384, 2048]: 2.2-3.3 ns per element
- *     against 8-14 ns for Math.round on the same (loaded) machine.
+ *     are rounded half to even with the magic constant M = 1.5 * 2^52, (x + M) - M, as the specs do
+ *     (dtype.ts roundHalfEven, inlined here because the kernels must be self-contained). The int8
+ *     per-channel values need no clamp: |w| <= max |w| = 127 s (1 + 2^-24) rounds to at most 127.
  * Every function here is SELF-CONTAINED (it uses only its arguments, Math and typed arrays, and the other
  * functions of this file by name), because quantize_pool.ts starts its worker threads from their source
  * text: a worker cannot load TypeScript modules under tsx's tsImport (the CLI) or vitest. The same
@@ -62,7 +61,7 @@ export function widenInto(src: Uint8Array, code: SourceCode, n: number, scratch:
 /**
  * Rows [n0, n0 + rows) of W [N, K] (float32 `w`, row-major, the chunk only) quantized per output
  * channel: scales[n] = fround(max_k |w| / 127) (1 for an all-zero row), q[k * N + n] = the int8 byte
- * of clamp(round(w * (1 / s)), -127, 127). Same bytes as quantizePerChannelInt8. Four rows at a time
+ * of round(w * (1 / s)) (within [-127, 127] by construction). Same bytes as quantizePerChannelInt8. Four rows at a time
  * make one 32-bit word per k (little-endian: row n in the low byte), staged k-major in `band`
  * (K * 64 bytes), then copied out 16 words per k; a tail that is not a whole group of 4 rows at a
  * 4-byte-aligned column takes the byte path.
@@ -88,23 +87,8 @@ export function channelInt8Rows(w: Float32Array, rows: number, K: number, n0: nu
       const r = r0 + 4 * g;
       const a = r * K, b = a + K, c = b + K, d = c + K;
       const ia = 1 / scales[n0 + r], ib = 1 / scales[n0 + r + 1], ic = 1 / scales[n0 + r + 2], id = 1 / scales[n0 + r + 3];
-      for (let k = 0, o = g; k < K; k++, o += BAND >> 2) {
-        let x = w[a + k] * ia;
-        let t = x + ROUND - ROUND;
-        let v = t - x === -0.5 ? t + 1 : t; // Math.round(x), see the header
-        let word = (v > 127 ? 127 : v < -127 ? -127 : v) & 255;
-        x = w[b + k] * ib;
-        t = x + ROUND - ROUND;
-        v = t - x === -0.5 ? t + 1 : t;
-        word |= ((v > 127 ? 127 : v < -127 ? -127 : v) & 255) << 8;
-        x = w[c + k] * ic;
-        t = x + ROUND - ROUND;
-        v = t - x === -0.5 ? t + 1 : t;
-        word |= ((v > 127 ? 127 : v < -127 ? -127 : v) & 255) << 16;
-        x = w[d + k] * id;
-        t = x + ROUND - ROUND;
-        v = t - x === -0.5 ? t + 1 : t;
-        band32[o] = word | (((v > 127 ? 127 : v < -127 ? -127 : v) & 255) << 24);
+      for (let k = 0, o = g; k < K; k++, o += BAND >> 2) { // rounded half to even, see the header
+        band32[o] = ((w[a + k] * ia + ROUND - ROUND) & 255) | (((w[b + k] * ib + ROUND - ROUND) & 255) << 8) | (((w[c + k] * ic + ROUND - ROUND) & 255) << 16) | ((w[d + k] * id + ROUND - ROUND) << 24);
       }
     }
     if (q32) {
@@ -115,12 +99,7 @@ export function channelInt8Rows(w: Float32Array, rows: number, K: number, n0: nu
     }
     for (let r = r0 + 4 * groups; r < r0 + width; r++) { // the byte path: a tail, or unaligned columns
       const inv = 1 / scales[n0 + r];
-      for (let k = 0, i = r * K, out = n0 + r; k < K; k++, i++, out += N) {
-        const x = w[i] * inv;
-        const t = x + ROUND - ROUND;
-        const v = t - x === -0.5 ? t + 1 : t;
-        q[out] = (v > 127 ? 127 : v < -127 ? -127 : v) & 255;
-      }
+      for (let k = 0, i = r * K, out = n0 + r; k < K; k++, i++, out += N) q[out] = (w[i] * inv + ROUND - ROUND) & 255;
     }
   }
 }
@@ -151,7 +130,7 @@ export function blockwiseRows(w: Float32Array, rows: number, K: number, bits: nu
         else if (v > hi) hi = v;
       }
       const scale = hi > lo ? (hi - lo) / levels : 1;
-      const zr = Math.round(-lo / scale);
+      const zr = -lo / scale + ROUND - ROUND;
       const zp = zr > levels ? levels : zr < 0 ? 0 : zr;
       const s32 = Math.fround(scale);
       scales[n * blocks + b] = s32;
@@ -164,9 +143,7 @@ export function blockwiseRows(w: Float32Array, rows: number, K: number, bits: nu
         for (let i = 0; i < blockSize; i++) {
           let v = zp;
           if (i < real) {
-            const x = w[row + k0 + i] * inv;
-            const t = x + ROUND - ROUND;
-            v = (t - x === -0.5 ? t + 1 : t) + zp; // Math.round(x) + zp
+            v = w[row + k0 + i] * inv + ROUND - ROUND + zp;
             v = v > levels ? levels : v < 0 ? 0 : v;
           }
           packed[base + i] = v;
@@ -176,15 +153,11 @@ export function blockwiseRows(w: Float32Array, rows: number, K: number, bits: nu
           let a = zp;
           let c = zp;
           if (i < real) {
-            const x = w[row + k0 + i] * inv;
-            const t = x + ROUND - ROUND;
-            a = (t - x === -0.5 ? t + 1 : t) + zp;
+            a = w[row + k0 + i] * inv + ROUND - ROUND + zp;
             a = a > levels ? levels : a < 0 ? 0 : a;
           }
           if (i + 1 < real) {
-            const x = w[row + k0 + i + 1] * inv;
-            const t = x + ROUND - ROUND;
-            c = (t - x === -0.5 ? t + 1 : t) + zp;
+            c = w[row + k0 + i + 1] * inv + ROUND - ROUND + zp;
             c = c > levels ? levels : c < 0 ? 0 : c;
           }
           packed[base + (i >> 1)] = a | (c << 4);
