@@ -70,7 +70,14 @@ export async function loadModel(opened: OpenedPaliGemma, opts: ModelOptions, io:
   const t0 = performance.now();
   try {
     const { PaliGemma } = await import("@paligemma-ts/paligemma");
-    const model = await PaliGemma.load(opened, { backend: opts.backend, device: opts.device, dtype: opts.dtype, onProgress: (p) => progress.update(p.loaded, p.total, progressLabel(p)) });
+    // While weights are converted, sessions are already created: the bar follows the conversion until it is done.
+    let converting: LoadProgress | null = null;
+    const onProgress = (p: LoadProgress) => {
+      if (p.stage === "convert") converting = p.loaded < p.total ? p : null;
+      const shown = converting ?? p;
+      progress.update(shown.loaded, shown.total, progressLabel(shown) + (converting && p.stage === "compile" ? ` | ${p.loaded}/${p.total} sessions` : ""));
+    };
+    const model = await PaliGemma.load(opened, { backend: opts.backend, device: opts.device, dtype: opts.dtype, onProgress });
     return { model, loadMs: performance.now() - t0 };
   } finally {
     progress.stop();

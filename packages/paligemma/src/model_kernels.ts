@@ -52,8 +52,9 @@ export interface ModelKernels {
 
 /**
  * The kernels for an opened model folder (see the header). ONNX: every cache entry the model needs is
- * made first, on a worker per core (progress stage "convert"); entries already on disk are checksummed
- * on those workers meanwhile (`verified`).
+ * queued on a worker per core (progress stage "convert"), in compile order, and each block's session
+ * is created as soon as its entries are written; entries already on disk are checksummed on those
+ * workers meanwhile (`verified`).
  */
 export async function modelKernels(opened: OpenedPaliGemma, options: KernelOptions = {}): Promise<ModelKernels> {
   const backend = options.backend ?? "onnx";
@@ -65,20 +66,17 @@ export async function modelKernels(opened: OpenedPaliGemma, options: KernelOptio
   if (backend === "reference") {
     if (dtype !== "f32" || options.plan) throw new ArgumentError(`PaliGemma.load: dtype "${dtype}" needs backend "onnx" (the reference kernels are float32)`);
     if (device === "cuda") noteReferenceIgnoresCuda();
-    const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name);
+    // In the order PaliGemma.load compiles: the decoder (LM head first), then the vision tower and projector.
+  const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name).sort((a, b) => Number(b.startsWith(opened.layout.text)) - Number(a.startsWith(opened.layout.text)));
     const params = TensorParams.fromCheckpoint(opened.checkpoint, names, (loaded, total, name) => options.onProgress?.({ stage: "weights", loaded, total, name }));
     return { kernels: new ReferenceKernels(params.get), verified: Promise.resolve([]) };
   }
   const plan = options.plan ?? quantizationPlan(dtype, opened.config, opened.layout);
   const weights = new CheckpointWeights(opened.checkpoint, { plan, cacheRoot: options.cacheRoot, halfToFloat: options.halfToFloat });
-  const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name);
+  // In the order PaliGemma.load compiles: the decoder (LM head first), then the vision tower and projector.
+  const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name).sort((a, b) => Number(b.startsWith(opened.layout.text)) - Number(a.startsWith(opened.layout.text)));
   const onProgress = options.onProgress && ((p: ConvertProgress) => options.onProgress!({ stage: "convert", loaded: p.doneBytes, total: p.totalBytes, name: p.name, bytesPerSecond: p.bytesPerSecond }));
-  try {
-    await weights.prepare({ names, onProgress });
-  } catch (e) {
-    weights.close();
-    throw e;
-  }
+  await weights.prepare({ names, onProgress });
   return { kernels: new OnnxKernels(weights, { device, threads: options.threads }, () => weights.close()), verified: weights.verified };
 }
 

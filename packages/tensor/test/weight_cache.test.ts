@@ -98,7 +98,7 @@ describe("WeightCache", () => {
     a.cache.parts(INT4);
     const pool = new ConvertPool(2);
     const seen: number[] = [];
-    await b.cache.make(b.cache.missing([INT8, INT4]), pool, (p) => seen.push(p.doneBytes));
+    await Promise.all(b.cache.make(b.cache.missing([INT8, INT4]), pool, (p) => seen.push(p.doneBytes)).values());
     await pool.close();
     for (const e of [INT8, INT4]) {
       const x = SafetensorsFile.open(join(a.cache.dir, cacheFileName(e)));

@@ -46,6 +46,8 @@ export interface GraphParams {
   rows(name: string, ids: readonly (readonly number[])[]): Tensor;
   /** Session options for a graph whose weights are bound here (external-data folder, prepacking). */
   sessionOptions?(quantized: boolean): SessionOptions;
+  /** Resolves once the weights `names` can be bound (e.g. their cache files are made); OnnxKernels awaits it per block. */
+  ready?(names: readonly string[]): Promise<void>;
 }
 
 export class GraphOps implements Ops<Value> {

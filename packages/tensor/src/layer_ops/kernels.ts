@@ -8,6 +8,9 @@
  * weights `params` binds (CheckpointWeights: memory-mapped / cached / quantized; TensorParams:
  * embedded), and creates the session. A block that uses a quantized linear gets ORT weight
  * prepacking (MatMulNBits needs it); float32 blocks keep their weights memory-mapped (no prepack).
+ * Before building a block's graph, OnnxKernels waits for the weights that block binds
+ * (`params.ready`, found by a dry build: blockParamNames), so sessions can be created while other
+ * weights are still being converted.
  *
  * Reference: block.ts (the contract), eager_ops.ts, graph_ops.ts.
  * Leaves out: mixing kernel sets inside one model (each model uses one).
@@ -73,6 +76,23 @@ export function blockGraph(block: Block, params: GraphParams): { graph: Graph; q
   return { graph: g, quantized: ops.quantized };
 }
 
+/**
+ * The parameter names `block` binds: its graph built once against a recorder that hands out
+ * placeholder values (nothing is read), so a caller can wait for exactly those weights.
+ */
+export function blockParamNames(block: Block): string[] {
+  const names = new Set<string>();
+  const recorder: GraphParams = {
+    tensor: (g, name) => (names.add(name), g.input(`param:${name}`, "float32", [])),
+    linearWeight: (_g, name, float) => (names.add(name), { kind: "float", weight: float() }),
+    rows: () => {
+      throw new ArgumentError(`blockParamNames(${block.name}): a block reads no embedding rows`);
+    },
+  };
+  blockGraph(block, recorder);
+  return [...names];
+}
+
 /** Blocks compiled into onnxruntime sessions, weights bound by `params`. */
 export class OnnxKernels implements Kernels {
   readonly kind = "onnx";
@@ -82,6 +102,7 @@ export class OnnxKernels implements Kernels {
     private readonly onDispose?: () => void,
   ) {}
   async compile(block: Block): Promise<BlockRunner> {
+    if (this.params.ready) await this.params.ready(blockParamNames(block)); // e.g. cache files still being made
     const { graph, quantized } = blockGraph(block, this.params);
     const session = await createSession(graph, { ...this.options, ...this.params.sessionOptions?.(quantized) });
     return {

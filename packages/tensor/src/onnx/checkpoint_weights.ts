@@ -23,10 +23,11 @@
  *                           both computed once into the disk cache
  * ORT needs all of a session's external files in one folder: the checkpoint's, or the cache's (then
  * every large tensor of that session comes from the cache).
- * `prepare(names)` makes every cache entry those tensors need BEFORE any graph is built, on a worker per
- * core (convert_pool.ts), and starts checksumming the entries that already existed on the same
- * workers (`verified`, awaited by the caller once its sessions exist); without it an entry is made in
- * this thread the first time a graph asks for it.
+ * `prepare(names)` queues every cache entry those tensors need on a worker per core (convert_pool.ts)
+ * and checksums the entries that already existed on the same workers (`verified`, awaited by the
+ * caller once its sessions exist); `ready(names)` says when a block's entries are written, so its
+ * session can be created while later weights are still converted. Without prepare, an entry is made
+ * in this thread the first time a graph asks for it.
  *
  * Prepacking (ORT repacking a MatMul weight into its blocked layout at session creation) is OFF for
  * float32 sessions: the weights then stay memory-mapped from the file (session creation ~6 ms instead
@@ -52,7 +53,7 @@ import type { Graph, Value } from "./graph.ts";
 import { type QuantBits, quantizeBlockwise } from "./matmul_nbits.ts";
 import type { LinearWeight } from "./ops/linear.ts";
 import type { SessionOptions } from "./session.ts";
-import type { CacheEntry } from "./cache_file.ts";
+import { type CacheEntry, cacheFileName } from "./cache_file.ts";
 import { type CacheProblem, type CachedPart, type ConvertProgress, WeightCache, defaultCacheRoot } from "./weight_cache.ts";
 
 /** How one linear layer's weight is stored and multiplied (see the header). */
@@ -131,8 +132,11 @@ export class CheckpointWeights implements GraphParams {
   }
 
   /**
-   * Make the cache entries of `names` that are missing or broken, on a worker per core, and start
-   * checksumming the ones that were already there (`verified`). Resolves when every entry exists.
+   * Start making the cache entries of `names` that are missing or broken, on a worker per core, in
+   * the order of `names` (the order the caller will compile its blocks in: OnnxKernels waits per block,
+   * `ready`, so sessions are created while later weights are still converted), and checksum the
+   * entries that were already there on the same workers. Resolves at once; `verified` settles when
+   * all of it is done (it rejects if an entry could not be made).
    */
   async prepare(options: PrepareOptions = {}): Promise<void> {
     if (!this.cache) return;
@@ -141,16 +145,22 @@ export class CheckpointWeights implements GraphParams {
     const existing = entries.filter((e) => !toMake.has(e));
     if (toMake.size === 0 && existing.length === 0) return;
     const pool = new ConvertPool(options.workers);
-    try {
-      if (toMake.size) await this.cache.make([...toMake], pool, options.onProgress);
-    } catch (e) {
-      await pool.close();
-      throw e;
-    }
-    this.verified = existing.length ? this.cache.verify(existing, pool).finally(() => pool.close()) : pool.close().then(() => []);
+    this.pending = this.cache.make([...toMake], pool, options.onProgress);
+    const made = Promise.all(this.pending.values());
+    made.catch(() => {}); // reported through ready() and verified
+    const checked = existing.length ? this.cache.verify(existing, pool) : Promise.resolve([]);
+    this.verified = Promise.all([made, checked]).then(([, problems]) => problems).finally(() => pool.close());
   }
 
-  /** The checksum check of the entries prepare() found (broken files are already deleted and named on stderr). */
+  /** Resolves when the cache entries of `names` that prepare() is making are written. */
+  async ready(names: readonly string[]): Promise<void> {
+    await Promise.all(names.map((n) => this.entryOf(n)).map((e) => (e ? this.pending.get(cacheFileName(e)) : undefined)));
+  }
+
+  /** The cache files prepare() is making: file name -> when it is written. */
+  private pending = new Map<string, Promise<void>>();
+
+  /** The checksum check of the entries prepare() found (broken files are already deleted and named on stderr); rejects if making an entry failed. */
   verified: Promise<CacheProblem[]> = Promise.resolve([]);
 
   /** True when `name` is referenced straight from the checkpoint file (bf16/f16 ones through a Cast, halfToFloat "fold"/"cast"). */

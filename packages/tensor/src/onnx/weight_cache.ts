@@ -225,16 +225,18 @@ export class WeightCache {
     this.written(e);
   }
 
-  /** Make `entries` on the pool's workers, largest first; progress counts checkpoint bytes read. */
-  async make(entries: readonly CacheEntry[], pool: ConvertPool, onProgress?: (p: ConvertProgress) => void): Promise<void> {
-    const sized = entries.map((e) => ({ e, bytes: this.sourceOf(e).bytes })).sort((a, b) => b.bytes - a.bytes);
-    const totalBytes = sized.reduce((a, p) => a + p.bytes, 0);
+  /**
+   * Queue `entries` on the pool's workers, in the given order (the order their sessions will be
+   * created in); returns each entry's file name -> when it is made. Progress counts checkpoint bytes read.
+   */
+  make(entries: readonly CacheEntry[], pool: ConvertPool, onProgress?: (p: ConvertProgress) => void): Map<string, Promise<void>> {
+    const totalBytes = entries.reduce((a, e) => a + this.sourceOf(e).bytes, 0);
     const t0 = performance.now();
     let doneBytes = 0;
-    await Promise.all(sized.map(({ e }) => pool.run(this.job(e), (bytes) => {
+    return new Map(entries.map((e) => [cacheFileName(e), pool.run(this.job(e), (bytes) => {
       doneBytes += bytes;
       onProgress?.({ doneBytes, totalBytes, name: e.name, bytesPerSecond: doneBytes / Math.max(1e-3, (performance.now() - t0) / 1000) });
-    }).then(() => this.written(e))));
+    }).then(() => this.written(e))]));
   }
 
   /** crc32 of every entry's data on the pool; a mismatch evicts the file (one line) and is returned. */
