@@ -36,8 +36,8 @@ import { Tensor, releaseAllSessions, seededRng } from "@paligemma-ts/tensor";
 import type { GemmaModel } from "@paligemma-ts/gemma";
 import { PaliGemma, type WeightDType, checkWeightDType, loadPaliGemmaConfig } from "../src/index.ts";
 import { benchPlan } from "./bench_plan.ts";
-import { decodeWeightBytes, decoderLinearParams, prefillFlops, visionFlops } from "./costs.ts";
-import { QUANT_BYTES_PER_WEIGHT, type QuantCeiling, type QuantKind, machineLimits, quantizedLimits, startLimits } from "./machine_limits.ts";
+import { decodeWeightBytes, decoderLinearParams, prefillFlops, prefillFlopsParts, visionFlops, visionFlopsParts } from "./costs.ts";
+import { QUANT_BYTES_PER_WEIGHT, type QuantCeiling, type QuantKind, machineLimits, prefillLimits, quantizedLimits, startLimits } from "./machine_limits.ts";
 import { batchRows } from "./batch_rows.ts";
 import { mallocSetting, needsMallocReexec, reexecWithMallocThreshold } from "./malloc_env.ts";
 import { randomPaliGemma3b } from "./random_checkpoint.ts";
@@ -232,6 +232,24 @@ const scaling = args.scaling ? await scalingRows(model, pixels, log) : undefined
 const batches = args.batch ? await batchRows(model, args.prompt, args.batch.split(",").map(Number), steps, log) : undefined;
 await model.dispose();
 await releaseAllSessions();
+// The FLOP model of the first token (costs.ts), against same-run ceilings of its two kinds of work;
+// measured after the model is gone, so the ceilings' score matrices do not add to its peak RSS.
+let flopModel: Record<string, number> | null = null;
+if (!args["no-limits"]) {
+  const v = c.vision_config;
+  const t = c.text_config;
+  const pl = await prefillLimits({ N: c.num_image_tokens, H: v.num_attention_heads, D: v.hidden_size / v.num_attention_heads }, { T, H: t.num_attention_heads, Hkv: t.num_key_value_heads, D: t.head_dim }, threads);
+  const vp = visionFlopsParts(c);
+  const pp = prefillFlopsParts(c, T);
+  const linearRate = dtype === "f32" ? limits!.compute.best : pl.int8Gflops;
+  const visionModelMs = vp.linear / linearRate / 1e6 + vp.attention / pl.visionAttnGflops / 1e6;
+  const prefillModelMs = pp.linear / linearRate / 1e6 + pp.attention / pl.textAttnGflops / 1e6;
+  flopModel = { ...pl, visionLinearGflop: vp.linear / GB, visionAttentionGflop: vp.attention / GB, prefillLinearGflop: pp.linear / GB, prefillAttentionGflop: pp.attention / GB, visionModelMs, prefillModelMs };
+  log(`FLOP model (same-run ceilings: ${dtype === "f32" ? "f32 MatMul" : "int8 GEMM"} ${linearRate.toFixed(0)} GFLOP/s, attention op ${pl.visionAttnGflops.toFixed(0)} GFLOP/s at the vision shape, ${pl.textAttnGflops.toFixed(0)} at the decoder's): ` +
+    `vision ${(vp.linear / GB).toFixed(0)} GFLOP linear + ${(vp.attention / GB).toFixed(0)} attention -> ${(visionModelMs / 1000).toFixed(2)} s (measured ${(res.visionMs / 1000).toFixed(2)}); ` +
+    `prefill ${(pp.linear / GB).toFixed(0)} GFLOP linear + ${(pp.attention / GB).toFixed(0)} attention -> ${(prefillModelMs / 1000).toFixed(2)} s (measured ${(res.prefillMs / 1000).toFixed(2)}); ` +
+    `per prompt token ${((pp.linear + pp.attention) / T / 1e9).toFixed(2)} GFLOP (${(pp.linear / T / 1e9).toFixed(2)} linear + ${(pp.attention / T / 1e9).toFixed(2)} attention)`);
+}
 if (args["fresh-cache"]) fs.rmSync(cacheRoot, { recursive: true, force: true });
 const image448 = args.scaling ? await imageSizeRow((size) => load(randomPaliGemma3b({ imageSize: size, seed: Number(args.seed), tokenizer, log }).dir), args.prompt, log) : undefined;
 
@@ -240,7 +258,7 @@ if (args.json) {
     checkpoint: { dir: ckpt.dir, bytes: ckpt.bytes, reused: ckpt.reused },
     malloc, threads: threads ?? null, dtype: args.dtype,
     machine: limits, machineQuantized: qLimits,
-    imageSize: S, checkpointDtype: ckptDtype, halfToFloat: args["half-to-float"], loadMs, firstLoadMs, firstStart, batches, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears, rssBeforeLoad, rssAfterLoad,
+    imageSize: S, checkpointDtype: ckptDtype, halfToFloat: args["half-to-float"], loadMs, firstLoadMs, firstStart, batches, flopModel, visionDtype: args["vision-dtype"], int8Kernel: args["int8-kernel"], headBits: args["head-bits"] ?? null, int4Linears, rssBeforeLoad, rssAfterLoad,
     promptTokens: T, decodeTokens: steps,
     visionMs: res.visionMs, prefillMs: res.prefillMs, ttftMs: res.ttftMs,
     decodeMsPerToken: res.decodeMsPerToken, decodeStepsMs: res.stepsMs, decodeOutsideOrtPct: res.decodeOutsideOrtPct,

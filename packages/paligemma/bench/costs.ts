@@ -16,11 +16,17 @@ import type { PaliGemmaConfig } from "../src/index.ts";
 
 /** FLOPs of the vision tower + projector for one image. */
 export function visionFlops(c: PaliGemmaConfig): number {
+  const p = visionFlopsParts(c);
+  return p.linear + p.attention;
+}
+
+/** The vision FLOPs split into linears (patch conv, q/k/v/o, MLP, projector: 2 N params) and attention (4 N^2 D per layer). */
+export function visionFlopsParts(c: PaliGemmaConfig): { linear: number; attention: number } {
   const v = c.vision_config;
   const N = c.num_image_tokens;
   const D = v.hidden_size;
-  const perLayer = 2 * N * (4 * D * D + 2 * D * v.intermediate_size) + 4 * N * N * D;
-  return 2 * N * D * v.num_channels * v.patch_size ** 2 + v.num_hidden_layers * perLayer + 2 * N * D * c.text_config.hidden_size;
+  const linear = 2 * N * D * v.num_channels * v.patch_size ** 2 + v.num_hidden_layers * 2 * N * (4 * D * D + 2 * D * v.intermediate_size) + 2 * N * D * c.text_config.hidden_size;
+  return { linear, attention: v.num_hidden_layers * 4 * N * N * D };
 }
 
 /** Weight elements of one decoder layer's linear layers. */
@@ -43,9 +49,18 @@ export function decoderLinearParams(c: PaliGemmaConfig): Record<string, number> 
 
 /** FLOPs of a prefill of T tokens (prefix-LM: every query sees up to T keys) + one row of logits. */
 export function prefillFlops(c: PaliGemmaConfig, T: number): number {
+  const p = prefillFlopsParts(c, T);
+  return p.linear + p.attention;
+}
+
+/**
+ * The prefill FLOPs split: linears (2 T params per layer + the head's one row) and attention
+ * (4 T^2 H D per layer, the part that grows with T^2). Per token: linear/T is constant, attention/T
+ * grows linearly with T.
+ */
+export function prefillFlopsParts(c: PaliGemmaConfig, T: number): { linear: number; attention: number } {
   const t = c.text_config;
-  const layer = 2 * T * decoderLayerParams(c) + 4 * T * T * t.num_attention_heads * t.head_dim;
-  return t.num_hidden_layers * layer + 2 * t.vocab_size * t.hidden_size;
+  return { linear: t.num_hidden_layers * 2 * T * decoderLayerParams(c) + 2 * t.vocab_size * t.hidden_size, attention: t.num_hidden_layers * 4 * T * T * t.num_attention_heads * t.head_dim };
 }
 
 /** Weight bytes one decode step must read: every layer + the tied LM head (bytes per weight of each; default float32). */

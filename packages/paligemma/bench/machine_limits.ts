@@ -212,3 +212,38 @@ export async function startLimits(files: readonly { file: string; offset: number
   }
   return { readGBs, prepackMBs };
 }
+
+/**
+ * Same-run compute ceilings of a prefill's two kinds of work: the int8 GEMM (DynamicQuantizeMatMul s8
+ * [256, 2048] x [2048, 16384], the int8 plan's linears) and the attention op itself (opset 23
+ * Attention, random q/k/v, at the vision shape [N tokens, H heads, D] and the decoder's [T, H/Hkv, D]
+ * with an additive mask): GFLOP/s of 2*M*K*N and 4*Tq*Tk*H*D.
+ */
+export async function prefillLimits(vision: { N: number; H: number; D: number }, text: { T: number; H: number; Hkv: number; D: number }, threads?: number): Promise<{ int8Gflops: number; visionAttnGflops: number; textAttnGflops: number }> {
+  const [M, K, N] = [256, 2048, 16384];
+  const g = new Graph("prefill_limit_int8");
+  const x = g.input("x", "float32", [M, K]);
+  const w = g.initializer("w", new Tensor("uint8", [K, N], randomBytes(K * N, 21)), { int8: true });
+  g.output(g.op("DynamicQuantizeMatMul", [x, w, g.initializer("s", new Tensor("float32", [N], new Float32Array(N).fill(1e-4)))], {}, { domain: MS_DOMAIN, dtype: "float32" }), "y");
+  const s = await createSession(g, { threads, memoryArena: false });
+  const r = await timeRuns(s, randomTensor([M, K], 22), 2, 5);
+  await s.dispose();
+  const attn = async (T: number, H: number, Hkv: number, D: number, masked: boolean) => {
+    const a = new Graph(`attention_limit_${T}_${H}_${D}`);
+    const q = a.input("q", "float32", [1, T, H * D]);
+    const k = a.input("k", "float32", [1, T, Hkv * D]);
+    const v = a.input("v", "float32", [1, T, Hkv * D]);
+    const m = masked ? a.input("m", "float32", [1, 1, T, T]) : null;
+    a.output(a.op("Attention", m ? [q, k, v, m] : [q, k, v], { q_num_heads: H, kv_num_heads: Hkv }), "y");
+    const sa = await createSession(a, { threads, memoryArena: false });
+    const feeds: Record<string, Tensor> = { q: randomTensor([1, T, H * D], 23), k: randomTensor([1, T, Hkv * D], 24), v: randomTensor([1, T, Hkv * D], 25) };
+    if (masked) feeds.m = Tensor.zeros([1, 1, T, T]);
+    await sa.run(feeds);
+    const t0 = performance.now();
+    await sa.run(feeds);
+    const ms = performance.now() - t0;
+    await sa.dispose();
+    return (4 * T * T * H * D) / ms / 1e6;
+  };
+  return { int8Gflops: (2 * M * K * N) / r.best / 1e6, visionAttnGflops: await attn(vision.N, vision.H, vision.H, vision.D, false), textAttnGflops: await attn(text.T, text.H, text.Hkv, text.D, true) };
+}
