@@ -16,7 +16,7 @@ import { numel } from "../tensor.ts";
 import type { ConvertPool } from "./convert_pool.ts";
 import type { QuantBits } from "./matmul_nbits.ts";
 
-export const WEIGHT_CACHE_VERSION = 3;
+export const WEIGHT_CACHE_VERSION = 4;
 /** `__metadata__.format` of every cache file (and `version` of source.json). */
 export const WEIGHT_CACHE_FORMAT = `paligemma-ts weight cache ${WEIGHT_CACHE_VERSION}`;
 
@@ -79,9 +79,15 @@ export function removeOrphans(dir: string, now = Date.now()): number {
   return removed;
 }
 
+/** The crc32 field of a cache file's metadata: tensor name -> 8 hex digits ("packed=..,scales=.."), or null if malformed. */
+export function recordedCrcs(field: string | undefined): Map<string, string> | null {
+  if (!field || !/^[A-Za-z0-9_]+=[0-9a-f]{8}(,[A-Za-z0-9_]+=[0-9a-f]{8})*$/.test(field)) return null;
+  return new Map(field.split(",").map((p) => p.split("=") as [string, string]));
+}
+
 /**
- * Open a cache file and run the cheap checks (header parses, this format's metadata, exactly
- * data_bytes of data): the open file, or why it is unusable.
+ * Open a cache file and run the cheap checks (header parses, this format's metadata with a crc32 per
+ * tensor, exactly data_bytes of data): the open file, or why it is unusable.
  */
 export function openCacheFile(full: string): SafetensorsFile | string {
   let st: SafetensorsFile;
@@ -93,20 +99,23 @@ export function openCacheFile(full: string): SafetensorsFile | string {
   const m = st.metadata;
   let why: string | null = null;
   if (m.format !== WEIGHT_CACHE_FORMAT) why = `written by ${m.format ? `"${m.format}"` : "an older version"}, not "${WEIGHT_CACHE_FORMAT}"`;
-  else if (String(st.dataLength) !== m.data_bytes || !/^[0-9a-f]{8}$/.test(m.crc32 ?? "")) why = `data section is ${st.dataLength} bytes, its header says ${m.data_bytes} (truncated or appended to)`;
+  else if (String(st.dataLength) !== m.data_bytes) why = `data section is ${st.dataLength} bytes, its header says ${m.data_bytes} (truncated or appended to)`;
+  else if (!recordedCrcs(m.crc32) || st.names().some((n) => !recordedCrcs(m.crc32)!.has(n))) why = "its header records no crc32 for some tensor";
   if (why === null) return st;
   st.close();
   return why;
 }
 
-/** The crc32 of a cache file's data on the pool, against its record: null when equal, else the reason. */
+/** The crc32 of each tensor of a cache file on the pool, against its record: null when all equal, else the first reason. */
 export async function checksumProblem(full: string, pool: ConvertPool): Promise<string | null> {
   const st = openCacheFile(full);
   if (typeof st === "string") return st;
-  const want = st.metadata.crc32;
+  const want = recordedCrcs(st.metadata.crc32)!;
+  const ranges = st.names().map((n) => ({ name: n, ...st.info(n) }));
   st.close();
-  const got = (await pool.run({ kind: "crc", file: full, offset: st.dataStart, length: st.dataLength }))!.toString(16).padStart(8, "0");
-  return got === want ? null : `data fails its checksum (crc32 ${got}, recorded ${want})`;
+  const got = await Promise.all(ranges.map((r) => pool.run({ kind: "crc", file: full, offset: r.byteOffset, length: r.byteLength })));
+  const bad = ranges.findIndex((r, i) => got[i].toString(16).padStart(8, "0") !== want.get(r.name));
+  return bad < 0 ? null : `data fails its checksum (tensor "${ranges[bad].name}": crc32 ${got[bad].toString(16).padStart(8, "0")}, recorded ${want.get(ranges[bad].name)})`;
 }
 
 /** Write `data` to `file` through `file.<pid>.partial` + rename (readers never see a partial file). */

@@ -148,6 +148,14 @@ export function blockwiseRows(w: Float32Array, rows: number, K: number, bits: nu
           }
           packed[base + i] = v;
         }
+      } else if (real === blockSize) { // a whole block: no bounds checks
+        for (let i = 0, k = row + k0, o = base; i < blockSize; i += 2, k += 2, o++) {
+          let a = w[k] * inv + ROUND - ROUND + zp;
+          let c = w[k + 1] * inv + ROUND - ROUND + zp;
+          a = a > levels ? levels : a < 0 ? 0 : a;
+          c = c > levels ? levels : c < 0 ? 0 : c;
+          packed[o] = a | (c << 4);
+        }
       } else {
         for (let i = 0; i < blockSize; i += 2) {
           let a = zp;
@@ -203,16 +211,15 @@ export interface EntryJob {
   K: number;
   /** Rows per read (~4M elements; a multiple of 64 for int8ch, the kernel's band). */
   step: number;
-  /** The file's safetensors header, with the 8 characters at `crcAt` to be replaced by the data's crc32 (hex). */
+  /** The file's safetensors header; its metadata holds "<name>=00000000" per tensor, the crc32 to fill in. */
   header: Uint8Array;
-  crcAt: number;
-  /** The file's tensors in write order, with their byte lengths. */
-  tensors: { name: string; bytes: number }[];
+  /** The file's tensors in write order: byte length, offset in the data section, where its 8 crc digits go in the header. */
+  tensors: { name: string; bytes: number; begin: number; crcAt: number }[];
   /** Final path; the file is written to `<target>.<pid>.partial` and renamed. */
   target: string;
 }
 
-/** A converting thread's reusable buffers (grown as needed; outputs recycled by byte length). */
+/** A converting thread's reusable buffers (grown as needed; int8ch outputs recycled by byte length). */
 export interface EntryState {
   raw: Uint8Array;
   scratch: Float32Array;
@@ -222,57 +229,87 @@ export interface EntryState {
 }
 
 /**
- * Make one cache file: read the tensor `step` rows at a time in its own dtype, convert into output
- * buffers, crc32 them in file order, patch the crc into the header, write header + data to a
- * .partial file and rename it. Returns the crc32 (8 hex digits). `fs` and `zlib` are Node's modules,
- * passed in so this function stays self-contained (convert_pool.ts runs it from its source text);
- * `onRows(bytes)` reports checkpoint bytes read.
+ * Make one cache file: read the tensor `step` rows at a time in its own dtype, convert, write, and
+ * crc32 each output tensor; patch the crcs into the header; write to a .partial file and rename it.
+ * Forms whose outputs are row-major (f32, nbits: every tensor has N rows) are written chunk by chunk at
+ * their offsets, so memory stays at one chunk (a 2.1 GB embedding widened to float32 never exists in
+ * memory); int8ch's [K, N] output takes whole columns from every chunk, so it is assembled first (at
+ * most K * N bytes: 33.5 MB for Gemma 2B's MLP). Returns the header's crc field ("name=hex,...").
+ * `fs` and `zlib` are Node's modules, passed in so this function stays self-contained (convert_pool.ts
+ * runs it from its source text); `onRows(bytes)` reports checkpoint bytes read.
  */
 export function convertEntry(job: EntryJob, fs: typeof import("node:fs"), zlib: typeof import("node:zlib"), state: EntryState, pid: number, onRows?: (bytes: number) => void): string {
   const bpe = job.code === 0 ? 4 : 2;
+  const whole = job.form.kind === "int8ch";
+  const maxRows = Math.min(job.step, job.N);
   const out: Record<string, ArrayBuffer> = {};
   for (const t of job.tensors) {
-    const buf = state.free.get(t.bytes)?.pop() ?? new ArrayBuffer(t.bytes);
-    if (t.name === "zero_points") new Uint8Array(buf).fill(0); // 4-bit zero points are OR-ed in
-    out[t.name] = buf;
+    const size = whole ? t.bytes : (t.bytes / job.N) * maxRows;
+    const list = state.free.get(size);
+    out[t.name] = list && list.length ? list.pop()! : new ArrayBuffer(size);
   }
-  const maxRows = Math.min(job.step, job.N);
   if (state.raw.length < maxRows * job.K * bpe) state.raw = new Uint8Array(maxRows * job.K * bpe);
   if (job.form.kind !== "f32" && job.code !== 0 && state.scratch.length < maxRows * job.K) state.scratch = new Float32Array(maxRows * job.K);
-  if (job.form.kind === "int8ch" && state.band.length < job.K * 64) state.band = new Uint8Array(job.K * 64);
+  if (whole && state.band.length < job.K * 64) state.band = new Uint8Array(job.K * 64);
   const tmp = `${job.target}.${pid}.partial`;
-  let fd = fs.openSync(job.file, "r");
+  const crc: Record<string, number> = {};
+  const write = (fd: number, b: Uint8Array, pos: number) => {
+    for (let done = 0; done < b.length; ) done += fs.writeSync(fd, b, done, Math.min(b.length - done, 1 << 30), pos + done);
+  };
+  let src = -1;
+  let dst = -1;
   try {
+    src = fs.openSync(job.file, "r");
+    dst = fs.openSync(tmp, "w");
+    for (const t of job.tensors) crc[t.name] = 0;
     for (let n0 = 0; n0 < job.N; n0 += job.step) {
       const rows = Math.min(job.step, job.N - n0);
-      const src = state.raw.subarray(0, rows * job.K * bpe);
-      for (let done = 0, pos = job.offset + n0 * job.K * bpe; done < src.length; ) {
-        const got = fs.readSync(fd, src, done, Math.min(src.length - done, 1 << 30), pos + done);
+      const raw = state.raw.subarray(0, rows * job.K * bpe);
+      for (let done = 0, pos = job.offset + n0 * job.K * bpe; done < raw.length; ) {
+        const got = fs.readSync(src, raw, done, Math.min(raw.length - done, 1 << 30), pos + done);
         if (got === 0) throw new Error(`${job.file}: unexpected end of file at byte ${pos + done}`);
         done += got;
       }
-      convertRows(src, job.code, job.form, rows, n0, job.N, job.K, out, state.scratch, state.band, state.table);
-      onRows?.(src.length);
+      if (job.form.kind === "nbits" && job.form.bits === 4) new Uint8Array(out.zero_points).fill(0); // nibbles are OR-ed in
+      convertRows(raw, job.code, job.form, rows, whole ? n0 : 0, whole ? job.N : rows, job.K, out, state.scratch, state.band, state.table);
+      if (!whole) {
+        for (const t of job.tensors) {
+          const rowBytes = t.bytes / job.N;
+          const chunk = new Uint8Array(out[t.name], 0, rowBytes * rows);
+          write(dst, chunk, job.header.length + t.begin + n0 * rowBytes);
+          crc[t.name] = zlib.crc32(chunk, crc[t.name]);
+        }
+      }
+      onRows?.(raw.length);
     }
-    fs.closeSync(fd);
-    fd = -1;
-    let crc = 0;
-    for (const t of job.tensors) crc = zlib.crc32(new Uint8Array(out[t.name]), crc);
-    const hex = (crc >>> 0).toString(16).padStart(8, "0");
+    if (whole) {
+      for (const t of job.tensors) {
+        const b = new Uint8Array(out[t.name]);
+        write(dst, b, job.header.length + t.begin);
+        crc[t.name] = zlib.crc32(b);
+      }
+    }
     const header = job.header.slice();
-    for (let i = 0; i < 8; i++) header[job.crcAt + i] = hex.charCodeAt(i);
-    fd = fs.openSync(tmp, "w");
-    const parts = [header, ...job.tensors.map((t) => new Uint8Array(out[t.name]))];
-    for (const p of parts) for (let done = 0; done < p.length; ) done += fs.writeSync(fd, p, done, Math.min(p.length - done, 1 << 30));
-    fs.closeSync(fd);
-    fd = -1;
+    for (const t of job.tensors) {
+      const hex = (crc[t.name] >>> 0).toString(16).padStart(8, "0");
+      for (let i = 0; i < 8; i++) header[t.crcAt + i] = hex.charCodeAt(i);
+    }
+    write(dst, header, 0);
+    fs.closeSync(dst);
+    dst = -1;
     fs.renameSync(tmp, job.target);
-    return hex;
+    return job.tensors.map((t) => `${t.name}=${(crc[t.name] >>> 0).toString(16).padStart(8, "0")}`).join(",");
   } catch (e) {
-    if (fd >= 0) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     throw e;
   } finally {
-    for (const t of job.tensors) state.free.set(t.bytes, [...(state.free.get(t.bytes) ?? []), out[t.name]]);
+    if (src >= 0) fs.closeSync(src);
+    if (dst >= 0) fs.closeSync(dst);
+    for (const t of job.tensors) {
+      const b = out[t.name];
+      const list = state.free.get(b.byteLength) ?? [];
+      if (list.length < 2) list.push(b); // a model repeats its shapes; keep two buffers per size at most
+      state.free.set(b.byteLength, list);
+    }
   }
 }

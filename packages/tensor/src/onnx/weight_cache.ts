@@ -16,8 +16,8 @@
  *   file   one .safetensors per weight and form: <name>.f32 (the float32 tensor), <name>.int8ch
  *          (weight [K, N] int8 bytes + scales [N], per output channel: DynamicQuantizeMatMul),
  *          <name>.int4b128 / .int8b128 (packed, scales, zero_points: MatMulNBits). Its __metadata__
- *          records the format, the data section's byte count and its zlib crc32, computed from memory
- *          before the file is written.
+ *          records the format, the data section's byte count and each tensor's zlib crc32
+ *          ("packed=..,scales=..,zero_points=.."), computed as the bytes are written.
  *   checks on every use, cheap: the header parses, the metadata is this format's, the file is exactly
  *          8 + header + data_bytes long (a truncated file is caught here), the tensors have the
  *          expected names and shapes. The crc32 of the data (~3 GB/s per core) is checked by `verify`,
@@ -74,6 +74,27 @@ export interface ConvertProgress {
   name: string;
   /** Since the conversion started. */
   bytesPerSecond: number;
+}
+
+/**
+ * The job that makes cache file `target` for entry `e` from its source tensor (shape [N, K] at
+ * `offset` of `file`, dtype `code`): the header is laid out here with a "name=00000000" crc32 per
+ * tensor in its metadata, which the worker fills in as it writes.
+ */
+export function entryJob(source: { file: string; offset: number; code: SourceCode; N: number; K: number; shape: readonly number[] }, e: CacheEntry, target: string): MakeJob {
+  const layout = formLayout(e.form, source.shape);
+  const dataBytes = Object.values(layout).reduce((a, t) => a + numel(t.shape) * DTYPE_BYTES[t.dtype], 0);
+  const placeholder = safetensorsHeader(layout).order.map((o) => `${o.name}=00000000`).join(",");
+  const meta = { format: WEIGHT_CACHE_FORMAT, source: e.name, form: cacheFileName(e).split(".").slice(-2, -1)[0], data_bytes: String(dataBytes), crc32: placeholder };
+  const { header, order } = safetensorsHeader(layout, meta);
+  const field = header.indexOf(`"crc32":"${placeholder}"`) + '"crc32":"'.length;
+  return {
+    kind: "entry", file: source.file, offset: source.offset, code: source.code, form: e.form, N: source.N, K: source.K,
+    step: Math.max(64, Math.floor((4 << 20) / Math.max(1, source.K) / 64) * 64), // ~4M elements per read, whole 64-row bands
+    header: new Uint8Array(header),
+    tensors: order.map((o) => ({ name: o.name, bytes: o.end - o.begin, begin: o.begin, crcAt: field + placeholder.indexOf(`${o.name}=`) + o.name.length + 1 })),
+    target,
+  };
 }
 
 /** Default cache root: $PALIGEMMA_CACHE, else ~/.cache/paligemma-ts. */
@@ -195,20 +216,9 @@ export class WeightCache {
     this.ready.delete(file);
   }
 
-  /** The job that makes an entry's file: the header is laid out here, the worker patches in the crc32. */
+  /** The job that makes an entry's file. */
   private job(e: CacheEntry): MakeJob {
-    const s = this.sourceOf(e);
-    const file = cacheFileName(e);
-    const layout = formLayout(e.form, s.shape);
-    const dataBytes = Object.values(layout).reduce((a, t) => a + numel(t.shape) * DTYPE_BYTES[t.dtype], 0);
-    const meta = { format: WEIGHT_CACHE_FORMAT, source: e.name, form: file.split(".").slice(-2, -1)[0], data_bytes: String(dataBytes), crc32: "00000000" };
-    const { header, order } = safetensorsHeader(layout, meta);
-    return {
-      kind: "entry", file: s.file, offset: s.offset, code: s.code, form: e.form, N: s.N, K: s.K,
-      step: Math.max(64, Math.floor((4 << 20) / Math.max(1, s.K) / 64) * 64), // ~4M elements per read, whole 64-row bands
-      header: new Uint8Array(header), crcAt: header.indexOf('"crc32":"00000000"') + '"crc32":"'.length,
-      tensors: order.map((o) => ({ name: o.name, bytes: o.end - o.begin })), target: path.join(this.dir, file),
-    };
+    return entryJob(this.sourceOf(e), e, path.join(this.dir, cacheFileName(e)));
   }
 
   /** After a file was written: it must pass the checks like any other. */
