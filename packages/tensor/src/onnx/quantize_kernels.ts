@@ -17,8 +17,10 @@
  *     are rounded half to even with the magic constant M = 1.5 * 2^52, (x + M) - M, as the specs do
  *     (dtype.ts roundHalfEven, inlined here because the kernels must be self-contained). The int8
  *     per-channel values need no clamp: |w| <= max |w| = 127 s (1 + 2^-24) rounds to at most 127.
+ *   - `convertEntry` makes a whole cache file: read a chunk, convert it, write it at its offset and fold
+ *     it into each tensor's crc32, so memory stays at one chunk for the row-major forms.
  * Every function here is SELF-CONTAINED (it uses only its arguments, Math and typed arrays, and the other
- * functions of this file by name), because quantize_pool.ts starts its worker threads from their source
+ * functions of this file by name), because convert_pool.ts starts its worker threads from their source
  * text: a worker cannot load TypeScript modules under tsx's tsImport (the CLI) or vitest. The same
  * functions also run in the calling thread when a cache entry is made synchronously.
  *
