@@ -60,7 +60,7 @@ export async function openModel(opts: ModelOptions, spec: PromptSpec): Promise<O
 /** What the bar says: the block being compiled, or, while the weight cache is made, MB done and MB/s. */
 export function progressLabel(p: LoadProgress): string {
   if (p.stage !== "convert") return p.name ?? p.stage;
-  const mb = (b: number) => (b / 1e6).toFixed(0);
+  const mb = (b: number) => (b / 1e6).toFixed(b < 1e8 ? 1 : 0);
   return `converting weights ${mb(p.loaded)}/${mb(p.total)} MB at ${mb(p.bytesPerSecond ?? 0)} MB/s${p.name ? ` | ${p.name}` : ""}`;
 }
 
