@@ -4,7 +4,8 @@
  * x W^T + b (quantized forms: to the dequantized weight), embedding rows read from the file, and a Hugging
  * Face-style snapshot whose model.safetensors is a symlink into another folder (ORT refuses external
  * data that escapes the model folder, so the real path must be used), and large bf16 weights
- * widened once into the disk cache. Tolerance 1e-5 (values O(1)).
+ * widened once into the disk cache, or (halfToFloat "fold" / "cast") cast from the checkpoint's own bytes
+ * inside the graph. Tolerance 1e-5 (values O(1)).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,6 +101,20 @@ describe("CheckpointWeights", () => {
     const second = await run("half.weight", x, { cacheRoot, embedBelowBytes: 0 });
     expect(maxAbsDiff(second.y, expected)).toBeLessThan(1e-5);
     expect(statSync(join(dir, files[1])).mtimeMs).toBe(mtime);
+  });
+
+  it.each(["fold", "cast"] as const)("halfToFloat %s binds a bf16 weight through a Cast from the checkpoint itself: no cache, same result as the cache", async (mode) => {
+    const cacheRoot = join(root, `cache-${mode}`);
+    const x = randNormal([1, 2, 40], rng);
+    const viaCache = await run("half.weight", x, { cacheRoot: join(root, "cache-ref"), embedBelowBytes: 0 });
+    const viaCast = await run("half.weight", x, { cacheRoot, embedBelowBytes: 0, halfToFloat: mode });
+    expect(maxAbsDiff(viaCast.y, viaCache.y)).toBe(0); // bf16 -> f32 is exact either way
+    expect(viaCast.modelBytes).toBeLessThan(24 * 40 * 2); // the bf16 bytes stay in the checkpoint
+    expect(() => readdirSync(cacheRoot)).toThrow(); // no cache was made
+    const ckpt = Checkpoint.open(join(root, "snapshot"));
+    const cw = new CheckpointWeights(ckpt, { cacheRoot, embedBelowBytes: 0, halfToFloat: mode });
+    expect(cw.sessionOptions(false).disabledOptimizers).toEqual(mode === "cast" ? ["ConstantFolding"] : undefined);
+    ckpt.close();
   });
 
   it("float32 sessions map weights without prepacking; quantized ones prepack", () => {
