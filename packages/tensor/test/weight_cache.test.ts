@@ -2,7 +2,8 @@
  * weight_cache.test.ts — the weight cache's key and checks (weight_cache.ts): a key from the shards'
  * identity (a new ctime makes a new key), an older dir of the same checkpoint is removed with one
  * line naming the changed field, entries record their size and crc32, a file that fails a cheap
- * check (truncated, another format) or the checksum is deleted and made again, and `.partial` files
+ * check (truncated, another format) or the checksum is deleted and made again, files are trusted
+ * (no checksum on a start) until their identity changes, and `.partial` files
  * of writers that are gone (or over an hour old) are removed. End-to-end behaviour under PaliGemma.load
  * is in packages/paligemma/test/weight_cache_reliability.test.ts.
  */
@@ -110,6 +111,25 @@ describe("WeightCache", () => {
     expect(seen[seen.length - 1]).toBe(64 * 96 * 4 + 32 * 96 * 2); // checkpoint bytes read
     a.ckpt.close();
     b.ckpt.close();
+  });
+
+  it("files it wrote or checksummed are trusted until they change (checked.json): a cached start reads none of them", async () => {
+    const { ckpt, cache } = open(join(root, "e"));
+    cache.parts(INT8);
+    cache.parts(INT4);
+    expect(cache.untrusted([INT8, INT4])).toEqual([]); // written from memory: their crc32s hold
+    const again = open(join(root, "e"));
+    expect(again.cache.untrusted([INT8, INT4])).toEqual([]); // and across processes
+    const file = join(cache.dir, cacheFileName(INT4));
+    const st = statSync(file);
+    utimesSync(file, st.atime, st.mtime); // any change moves ctime
+    const third = open(join(root, "e"));
+    expect(third.cache.untrusted([INT8, INT4])).toEqual([INT4]);
+    const pool = new ConvertPool(1);
+    expect(await third.cache.verify([INT4], pool)).toEqual([]); // unchanged bytes: trusted again
+    await pool.close();
+    expect(open(join(root, "e")).cache.untrusted([INT8, INT4])).toEqual([]);
+    for (const o of [ckpt, again.ckpt, third.ckpt]) o.close();
   });
 
   it("removeOrphans removes .partial files of dead writers and old ones, keeps a live writer's", () => {

@@ -24,8 +24,8 @@
  * ORT needs all of a session's external files in one folder: the checkpoint's, or the cache's (then
  * every large tensor of that session comes from the cache).
  * `prepare(names)` queues every cache entry those tensors need on a worker per core (convert_pool.ts)
- * and checksums the entries that already existed on the same workers (`verified`, awaited by the
- * caller once its sessions exist); `ready(names)` says when a block's entries are written, so its
+ * and checksums, on the same workers, the existing entries whose files changed since the cache wrote
+ * or last checked them (`verified`, awaited by the caller once its sessions exist); `ready(names)` says when a block's entries are written, so its
  * session can be created while later weights are still converted. Without prepare, an entry is made
  * in this thread the first time a graph asks for it.
  *
@@ -142,7 +142,7 @@ export class CheckpointWeights implements GraphParams {
     if (!this.cache) return;
     const entries = (options.names ?? this.checkpoint.names()).map((n) => this.entryOf(n)).filter((e): e is CacheEntry => e !== null);
     const toMake = new Set(this.cache.missing(entries));
-    const existing = entries.filter((e) => !toMake.has(e));
+    const existing = this.cache.untrusted(entries.filter((e) => !toMake.has(e))); // changed since written or last checksummed
     if (toMake.size === 0 && existing.length === 0) return;
     const pool = new ConvertPool(options.workers);
     this.pending = this.cache.make([...toMake], pool, options.onProgress);

@@ -20,11 +20,15 @@
  *          ("packed=..,scales=..,zero_points=.."), computed as the bytes are written.
  *   checks on every use, cheap: the header parses, the metadata is this format's, the file is exactly
  *          8 + header + data_bytes long (a truncated file is caught here), the tensors have the
- *          expected names and shapes. The crc32 of the data (~3 GB/s per core) is checked by `verify`,
- *          which a load runs on the worker pool WHILE onnxruntime prepacks the weights on the main
- *          thread (single-threaded, ~0.4-0.7 GB/s), so it costs no wall time there; `paligemma cache
- *          verify` runs it on demand. Any failed check deletes the file and rebuilds it, with one line
- *          on stderr saying why.
+ *          expected names and shapes. The crc32s of the data (~3 GB/s per core) are checked whenever
+ *          the file is not byte-for-byte the one this cache wrote or last verified: checked.json
+ *          records each file's (size, mtime, ctime ns, inode) then, and any write, truncation or
+ *          replacement moves ctime. So a cached start stats its files and reads none of them (a full
+ *          crc of a bf16 model's 11.7 GB float32 cache would be the whole start: 23.9 s vs ~0.2 s
+ *          measured); a file changed behind the cache's back is checksummed on the worker pool while
+ *          the sessions are created. What this cannot see is bit rot below the file system, which
+ *          `paligemma cache verify` (every crc, every file) is for. Any failed check deletes the file and
+ *          rebuilds it, with one line on stderr saying why.
  *   orphans `*.<pid>.partial` files (a writer writes there, then renames) whose process is gone, or
  *          that are over an hour old, are deleted when the dir is opened.
  * Sessions reference the files as external-data initializers (the folder is the cache dir), exactly like
@@ -117,6 +121,8 @@ export class WeightCache {
   private readonly log: (line: string) => void;
   /** Entries checked (or written) in this process: file -> parts. */
   private readonly ready = new Map<string, Record<string, CachedPart>>();
+  /** checked.json: file -> identity when this cache last wrote or checksummed it (see the header). */
+  private trusted: Record<string, string> = {};
 
   constructor(
     readonly checkpoint: Checkpoint,
@@ -135,6 +141,34 @@ export class WeightCache {
       writeAtomic(path.join(this.dir, "source.json"), (tmp) => fs.writeFileSync(tmp, JSON.stringify(this.source, null, 1)));
     }
     removeOrphans(this.dir);
+    try {
+      this.trusted = JSON.parse(fs.readFileSync(path.join(this.dir, "checked.json"), "utf8"));
+    } catch {
+      this.trusted = {}; // missing or unreadable: every file is checksummed once
+    }
+  }
+
+  /** A file's identity: size, mtime and ctime (ns), inode. */
+  private identity(file: string): string {
+    const st = fs.statSync(path.join(this.dir, file), { bigint: true });
+    return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+  }
+
+  /** The entries among `entries` whose files changed since this cache wrote or checksummed them. */
+  untrusted(entries: readonly CacheEntry[]): CacheEntry[] {
+    return entries.filter((e) => this.trusted[cacheFileName(e)] !== this.identity(cacheFileName(e)));
+  }
+
+  /** Record that these files are the bytes their crc32s describe (just written, or just checksummed). */
+  private trust(entries: readonly CacheEntry[]): void {
+    if (entries.length === 0) return;
+    let onDisk: Record<string, string> = {};
+    try {
+      onDisk = JSON.parse(fs.readFileSync(path.join(this.dir, "checked.json"), "utf8")); // another process may have added some
+    } catch {}
+    for (const e of entries) this.trusted[cacheFileName(e)] = this.identity(cacheFileName(e));
+    this.trusted = { ...onDisk, ...this.trusted };
+    writeAtomic(path.join(this.dir, "checked.json"), (tmp) => fs.writeFileSync(tmp, JSON.stringify(this.trusted)));
   }
 
   /** A cache dir made from an earlier state of the same shards is stale: say what changed, remove it. */
@@ -233,6 +267,7 @@ export class WeightCache {
     const state = { raw: new Uint8Array(0), scratch: new Float32Array(0), band: new Uint8Array(0), table: f16Table(), free: new Map() };
     convertEntry(this.job(e), fs, zlib, state, process.pid);
     this.written(e);
+    this.trust([e]);
   }
 
   /**
@@ -243,23 +278,28 @@ export class WeightCache {
     const totalBytes = entries.reduce((a, e) => a + this.sourceOf(e).bytes, 0);
     const t0 = performance.now();
     let doneBytes = 0;
-    return new Map(entries.map((e) => [cacheFileName(e), pool.run(this.job(e), (bytes) => {
+    const made = new Map(entries.map((e) => [cacheFileName(e), pool.run(this.job(e), (bytes) => {
       doneBytes += bytes;
       onProgress?.({ doneBytes, totalBytes, name: e.name, bytesPerSecond: doneBytes / Math.max(1e-3, (performance.now() - t0) / 1000) });
     }).then(() => this.written(e))]));
+    Promise.all(made.values()).then(() => this.trust(entries), () => {}); // written from memory: their crc32s hold
+    return made;
   }
 
-  /** crc32 of every entry's data on the pool; a mismatch evicts the file (one line) and is returned. */
+  /** crc32 of every entry's data on the pool; a mismatch evicts the file (one line) and is returned; the rest are trusted from now on. */
   async verify(entries: readonly CacheEntry[], pool: ConvertPool): Promise<CacheProblem[]> {
     const problems: CacheProblem[] = [];
+    const good: CacheEntry[] = [];
     await Promise.all(entries.map(async (e) => {
       const file = path.join(this.dir, cacheFileName(e));
       const reason = await checksumProblem(file, pool);
-      if (reason !== null) {
+      if (reason === null) good.push(e);
+      else {
         this.evict(e, reason);
         problems.push({ file, reason });
       }
     }));
+    this.trust(good);
     return problems;
   }
 }
