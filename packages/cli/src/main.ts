@@ -3,6 +3,8 @@
  *
  *   paligemma generate --model DIR --image FILE --prompt TEXT [sampling, device, output options]
  *   paligemma score    --model DIR --image FILE --prefix TEXT --suffix TEXT [--json]
+ *   paligemma train    --out DIR [--steps N] [--batch B] [--seed S] [--resume] ...   (commands/train_commands.ts)
+ *   paligemma eval     --model DIR [--scenes N] [--seed S] [--json]
  *
  * Teaches: the shape of a well-behaved command-line tool.
  *   - stdout is the answer only (text, or exactly one JSON object with --json); everything for the
@@ -27,6 +29,7 @@ import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.ts";
 import { parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
 import type { GenerateOptions } from "./commands/generate.ts";
 import type { ScoreOptions } from "./commands/score.ts";
+import { addTrainCommands } from "./commands/train_commands.ts";
 
 /** Where the command writes; `isTTY` on stderr turns the loading progress bar on. */
 export interface CliOutput {
@@ -98,6 +101,7 @@ export function buildProgram(io: CliIO): Command {
       await runScore(opts, io);
     });
 
+  addTrainCommands(program, io);
   return program;
 }
 
