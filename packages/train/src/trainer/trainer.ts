@@ -51,9 +51,9 @@ export interface TrainSettings {
   evalEvery: number;
   /** Validation examples per task. */
   evalPerTask: number;
-  /** Slots per row and target slots per row of the fixed step frame. */
+  /** Slots per row, and target slots per step, of the fixed step frame (training_inputs.ts). */
   length: number;
-  maxTargets: number;
+  targets: number;
   sizes: TinySizes;
   world: Partial<WorldConfig>;
   tasks: TaskWeights;
@@ -65,7 +65,7 @@ export interface TrainSettings {
 
 export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
   steps: 6000, batch: 64, seed: 0, lr: 3e-3, warmup: 200, floor: 0.05, clip: 1, weightDecay: 0.01, beta1: 0.9, beta2: 0.98,
-  evalEvery: 500, evalPerTask: 50, length: 96, maxTargets: 32, sizes: TINY_SIZES, world: {}, tasks: DEFAULT_TASK_WEIGHTS, kernels: "onnx",
+  evalEvery: 500, evalPerTask: 50, length: 96, targets: 512, sizes: TINY_SIZES, world: {}, tasks: DEFAULT_TASK_WEIGHTS, kernels: "onnx",
 });
 
 export interface TrainHooks {
@@ -88,12 +88,11 @@ const OPTIMIZER_FILE = "optimizer.safetensors";
 /** The step spec of the tiny PaliGemma's loss in the fixed frame `shape`. */
 export function trainStepSpec(s: TrainSettings): TrainStepSpec {
   const c = tinyConfig(s.sizes);
-  const shape: StepShape = { batch: s.batch, length: s.length, maxTargets: s.maxTargets };
-  const { batch: B, length: L, maxTargets } = shape;
+  const shape: StepShape = { batch: s.batch, length: s.length, targets: s.targets };
+  const { batch: B, length: L, targets: Nt } = shape;
   const N = c.num_image_tokens;
   const D = c.text_config.head_dim;
   const S = c.vision_config.image_size;
-  const Nt = B * maxTargets;
   return {
     name: "tiny_paligemma_train_step",
     params: paliGemmaWeightSpecs(c, CLASSIC_LAYOUT).map((p) => ({ name: p.name, shape: p.shape, decay: decays(p.name, p.shape) ? s.weightDecay : 0 })),
@@ -195,7 +194,7 @@ export async function train(out: string, settings: Partial<TrainSettings> = {}, 
   const world = worldConfig(s.world);
   const c = tinyConfig(s.sizes);
   const tokenizer = cachedTokenizer(await loadWorldTokenizer());
-  const frame: StepShape = { batch: s.batch, length: s.length, maxTargets: s.maxTargets };
+  const frame: StepShape = { batch: s.batch, length: s.length, targets: s.targets };
   const step = await makeStep(s, weights, state, options.session ?? {});
   const params = paliGemmaWeightSpecs(c, CLASSIC_LAYOUT).reduce((a, p) => a + numel(p.shape), 0);
   options.log?.(`tiny PaliGemma: ${(params / 1e6).toFixed(2)}M parameters; ${s.steps} steps of ${s.batch} examples; ${s.kernels} kernels`);
