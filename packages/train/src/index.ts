@@ -74,3 +74,5 @@ export { type DualEncoderConfig, TEXT_PREFIX, HEAD_NAMES, dualEncoderExtraSpecs,
 export { type Schedule, checkSchedule, learningRate } from "./trainer/schedule.ts";
 export { type LogRow, logCsv, lossCurveImage, writeLossCurve, writeAtomic } from "./trainer/loss_curve.ts";
 export { type TrainSettings, type TrainHooks, TRAIN_DEFAULTS, trainStepSpec, train, parameterCount, checkpointParams } from "./trainer/trainer.ts";
+export { type StepRunner, type LoopOptions, createStep, trainLoop } from "./trainer/loop.ts";
+export { type Stage0Settings, STAGE0_DEFAULTS, ZERO_SHOT_CLASSES, dualEncoderConfig, stage0Spec, zeroShot, trainStage0, loadStage0 } from "./contrastive/stage0.ts";
