@@ -13,7 +13,7 @@
  *
  * Reference: @paligemma-ts/tensor layer_ops/kernels.ts (the two kernel sets), onnx/checkpoint_weights.ts.
  */
-import { CheckpointWeights, type Device, type Kernels, type LinearPlan, OnnxKernels, ReferenceKernels, TensorParams, ArgumentError } from "@paligemma-ts/tensor";
+import { ArgumentError, type Device, type Kernels, type LinearPlan, checkpointKernels } from "@paligemma-ts/tensor";
 import { type LoadProgress, paliGemmaWeightSpecs } from "./load.ts";
 import type { OpenedPaliGemma } from "./open.ts";
 import { type WeightDType, checkWeightDType, quantizationPlan } from "./quantization_plan.ts";
@@ -48,12 +48,10 @@ export function modelKernels(opened: OpenedPaliGemma, options: KernelOptions = {
     if (dtype !== "f32" || options.plan) throw new ArgumentError(`PaliGemma.load: dtype "${dtype}" needs backend "onnx" (the reference kernels are float32)`);
     if (device === "cuda") noteReferenceIgnoresCuda();
     const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name);
-    const params = TensorParams.fromCheckpoint(opened.checkpoint, names, (loaded, total, name) => options.onProgress?.({ stage: "weights", loaded, total, name }));
-    return new ReferenceKernels(params.get);
+    return checkpointKernels("reference", opened.checkpoint, { names, onRead: (loaded, total, name) => options.onProgress?.({ stage: "weights", loaded, total, name }) });
   }
   const plan = options.plan ?? quantizationPlan(dtype, opened.config, opened.layout);
-  const weights = new CheckpointWeights(opened.checkpoint, { plan, cacheRoot: options.cacheRoot });
-  return new OnnxKernels(weights, { device, threads: options.threads }, () => weights.close());
+  return checkpointKernels("onnx", opened.checkpoint, { plan, cacheRoot: options.cacheRoot, session: { device, threads: options.threads } });
 }
 
 /** The reference kernels are plain TypeScript on the CPU: say once per process that they ignore "cuda". */
