@@ -1,3 +1,8 @@
+/**
+ * target-stats.ts — how many target (suffix + <eos>) tokens and slots the world's training batches
+ * need: the numbers behind the step frame's defaults (training_inputs.ts: targets, length).
+ * Run: npx tsx packages/train/scripts/target-stats.ts
+ */
 import { cachedTokenizer, loadWorldTokenizer, makeBatch, splitExamples, worldConfig } from "../src/index.ts";
 const world = worldConfig();
 const tok = cachedTokenizer(await loadWorldTokenizer());
