@@ -11,3 +11,4 @@ export * from "./testing.ts";
 export * from "./safetensors/index.ts";
 export * from "./onnx/index.ts";
 export * from "./layer_ops/index.ts";
+export * from "./numpy/index.ts";
