@@ -1,7 +1,8 @@
 /**
  * @paligemma-ts/paligemma — PaliGemma 1 and 2: config, the cheap open stage, checked checkpoints,
  * the quantization plan, projector, merge, prefix-LM batching, generate / stream / score, on the
- * reference or the ONNX kernels behind VisionRunner / DecoderRunner seams.
+ * reference or the ONNX kernels behind VisionRunner / DecoderRunner seams; the segmentation-mask
+ * decoder (segmentation/).
  */
 export { paliGemmaConfig, loadPaliGemmaConfig, type PaliGemmaConfig } from "./config.ts";
 export { CheckpointError, checkCheckpoint, detectLayout, paliGemmaWeightSpecs, CLASSIC_LAYOUT, MODERN_LAYOUT, type CheckpointProblem, type LoadProgress, type WeightLayout } from "./load.ts";
@@ -14,3 +15,4 @@ export { PaliGemmaVision, multiModalProjector, projectorBlock, type DecoderRunne
 export { checkDecodeRequest, decodeLoop, emptyTimings, type DecodeLoopOptions, type DecodeLoopRequest, type GenerationTimings, type LoopEvent } from "./generate.ts";
 export { TextStreamer } from "./text_streamer.ts";
 export { PaliGemma, type LoadOptions, type GenerateRequest, type GenerateResult, type TokenEvent } from "./paligemma.ts";
+export * from "./segmentation/index.ts";
