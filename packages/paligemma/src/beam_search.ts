@@ -25,13 +25,10 @@
  * and `GenerationMixin._beam_search`; big_vision's PaliGemma decoding (beam search with a length
  * penalty over the suffix). Leaves out: diverse / constrained beam search, num_return_sequences > 1.
  */
-import { ArgumentError, type Tensor } from "@paligemma-ts/tensor";
-import type { PaliGemmaConfig } from "./config.ts";
-import type { GenerationTimings } from "./generate.ts";
+import { ArgumentError } from "@paligemma-ts/tensor";
 import { decodeStep } from "./inputs.ts";
 import { checkPositions } from "./open.ts";
-import { checkImages, encodeAndPrefill } from "./prefill.ts";
-import type { DecoderRunner, VisionRunner } from "./runners.ts";
+import { type GenerationInputs, checkImages, encodeAndPrefill } from "./prefill.ts";
 
 export type EarlyStopping = boolean | "never";
 
@@ -47,15 +44,7 @@ export interface BeamSearchOptions {
   stopTokenIds: readonly number[];
 }
 
-export interface BeamSearchRequest extends BeamSearchOptions {
-  vision: VisionRunner;
-  decoder: DecoderRunner;
-  config: PaliGemmaConfig;
-  /** [I, 3, S, S]: every row's images, in row order. */
-  pixelValues: Tensor;
-  rows: readonly (readonly number[])[];
-  timings: GenerationTimings;
-}
+export interface BeamSearchRequest extends BeamSearchOptions, GenerationInputs {}
 
 export interface SearchResult {
   /** Per prompt: the chosen new tokens (ending in an eos when one finished it). */

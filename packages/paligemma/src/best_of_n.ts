@@ -14,22 +14,13 @@
  * Leaves out: reranking with another model (a reward model, or score() on a different prompt).
  */
 import { type SamplingOptions, sampleToken, validateSamplingOptions } from "@paligemma-ts/core";
-import { ArgumentError, type Tensor, seededRng } from "@paligemma-ts/tensor";
+import { ArgumentError, seededRng } from "@paligemma-ts/tensor";
 import { type SearchResult, rowLogSumExp } from "./beam_search.ts";
-import type { PaliGemmaConfig } from "./config.ts";
-import type { GenerationTimings } from "./generate.ts";
 import { decodeStep } from "./inputs.ts";
 import { checkPositions } from "./open.ts";
-import { checkImages, encodeAndPrefill } from "./prefill.ts";
-import type { DecoderRunner, VisionRunner } from "./runners.ts";
+import { type GenerationInputs, checkImages, encodeAndPrefill } from "./prefill.ts";
 
-export interface BestOfNRequest extends SamplingOptions {
-  vision: VisionRunner;
-  decoder: DecoderRunner;
-  config: PaliGemmaConfig;
-  pixelValues: Tensor;
-  rows: readonly (readonly number[])[];
-  timings: GenerationTimings;
+export interface BestOfNRequest extends SamplingOptions, GenerationInputs {
   /** Samples per prompt n >= 1. */
   bestOf: number;
   maxNewTokens: number;

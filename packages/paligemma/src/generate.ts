@@ -22,12 +22,11 @@
  * Leaves out: repetition penalties, speculative decoding.
  */
 import { type SamplingOptions, sampleToken, validateSamplingOptions } from "@paligemma-ts/core";
-import { ArgumentError, type Tensor, seededRng } from "@paligemma-ts/tensor";
+import { ArgumentError, seededRng } from "@paligemma-ts/tensor";
 import type { PaliGemmaConfig } from "./config.ts";
 import { decodeStep } from "./inputs.ts";
 import { checkPositions } from "./open.ts";
-import { checkImages, encodeAndPrefill } from "./prefill.ts";
-import type { DecoderRunner, VisionRunner } from "./runners.ts";
+import { type GenerationInputs, checkImages, encodeAndPrefill } from "./prefill.ts";
 
 export interface DecodeLoopOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -38,16 +37,7 @@ export interface DecodeLoopOptions extends SamplingOptions {
 }
 
 /** Everything one generation needs: the runners, the config, the inputs, the options, a timings record to fill. */
-export interface DecodeLoopRequest extends DecodeLoopOptions {
-  vision: VisionRunner;
-  decoder: DecoderRunner;
-  config: PaliGemmaConfig;
-  /** [I, 3, S, S]: every row's images in row order (one per row unless a prompt holds several). */
-  pixelValues: Tensor;
-  /** Unpadded prompt ids per row. */
-  rows: readonly (readonly number[])[];
-  timings: GenerationTimings;
-}
+export interface DecodeLoopRequest extends DecodeLoopOptions, GenerationInputs {}
 
 export interface GenerationTimings {
   visionMs: number;

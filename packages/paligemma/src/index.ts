@@ -11,7 +11,7 @@ export { quantizationPlan, checkWeightDType, WEIGHT_DTYPES, type WeightDType } f
 export { modelKernels, type BackendName, type KernelOptions } from "./model_kernels.ts";
 export { mergeImageFeatures, imagesPerRow } from "./merge.ts";
 export { leftPadBatch, prefillMask, decodeStep, repeatBatch, type PromptBatch } from "./inputs.ts";
-export { checkImages, encodeAndPrefill, type PrefillRequest, type Prefilled } from "./prefill.ts";
+export { checkImages, encodeAndPrefill, type GenerationInputs, type PrefillRequest, type Prefilled } from "./prefill.ts";
 export { beamSearch, checkBeamOptions, rowLogSumExp, type BeamSearchOptions, type BeamSearchRequest, type EarlyStopping, type SearchResult } from "./beam_search.ts";
 export { bestOfN, type BestOfNRequest } from "./best_of_n.ts";
 export { PaliGemmaVision, multiModalProjector, projectorBlock, type DecoderRunner, type VisionRunner } from "./runners.ts";

@@ -23,17 +23,21 @@ import { type PromptBatch, leftPadBatch, prefillMask, repeatBatch } from "./inpu
 import { imagesPerRow, mergeImageFeatures } from "./merge.ts";
 import type { DecoderRunner, VisionRunner } from "./runners.ts";
 
-export interface PrefillRequest {
+/** What every decoding strategy runs on: the runners, the config, the inputs, a timings record to fill. */
+export interface GenerationInputs {
   vision: VisionRunner;
   decoder: DecoderRunner;
   config: PaliGemmaConfig;
-  /** [I, 3, S, S]: every row's images, row by row, in prompt order. */
+  /** [I, 3, S, S]: every row's images, row by row, in prompt order (one per row unless a prompt holds several). */
   pixelValues: Tensor;
   /** Unpadded prompt ids per row (N <image> tokens per image, <bos>, text). */
   rows: readonly (readonly number[])[];
+  timings: GenerationTimings;
+}
+
+export interface PrefillRequest extends GenerationInputs {
   /** Slots to keep free after the prompt. */
   maxNewTokens: number;
-  timings: GenerationTimings;
   /** Rows of the cache per prompt (beams, samples); default 1. */
   rowsPerPrompt?: number;
 }
