@@ -7,6 +7,8 @@
  *     THROUGH ITS KV CACHE (so a wrong cache reordering changes the answer), a brute-force search over
  *     every sequence of up to 3 tokens finds the same best sequence and score as a beam wide enough,
  *     for length penalties 0, 1, 2 and -0.5, on a left-padded batch of two prompts;
+ *   - narrow beams on 20 fake decoders: each answer's reported score is its true log-probability
+ *     (fails if the cache does not follow the beams' re-ranking);
  *   - best-of-n: n = 1 is plain sampling; the kept sample has the best mean log-probability of the n.
  */
 import { KVCache } from "@paligemma-ts/core";
@@ -82,9 +84,11 @@ const EOS = 1;
 const IMG = 99;
 const config = { image_token_index: IMG, num_image_tokens: 1, pad_token_id: 0, text_config: { max_position_embeddings: 100 } } as unknown as PaliGemmaConfig;
 
+/** Changes the fake decoder (a different hash start = a different next-token distribution). */
+let salt = 17;
 /** Deterministic logits [V] for a token sequence (a hash seeds a random stream). */
 function fakeLogits(seq: readonly number[]): Float32Array {
-  let h = 17;
+  let h = salt;
   for (const v of seq) h = (h * 31 + v + 7) % 2147483647;
   const rng = seededRng(h);
   return Float32Array.from({ length: V }, () => (rng() - 0.5) * 4);
@@ -115,6 +119,17 @@ const decoder: DecoderRunner = {
     return { logits: new Tensor("float32", [B, 1, V], out) };
   },
 };
+
+/** log softmax(fakeLogits(prompt + ids[:t]))[ids[t]] summed over the answer: its true log-probability. */
+function trueLogProb(prompt: readonly number[], ids: readonly number[]): number {
+  let sum = 0;
+  ids.forEach((v, t) => {
+    const x = fakeLogits([...prompt.map((u) => (u === IMG ? 0 : u)), ...ids.slice(0, t)]);
+    const mx = Math.max(...x);
+    sum += x[v] - mx - Math.log(x.reduce((s, u) => s + Math.exp(u - mx), 0));
+  });
+  return sum;
+}
 
 /** Every sequence of 1..steps tokens (ending at the first eos), scored sum log p / len^lp; the best. */
 function bruteForce(prompt: readonly number[], steps: number, lp: number): { ids: number[]; score: number } {
@@ -154,18 +169,28 @@ describe("beam search vs brute force on a tiny vocabulary", () => {
     });
   });
 
+  it("narrow beams on 20 different decoders: every answer's reported score is its true score (the cache followed the beams)", async () => {
+    const pixelValues = Tensor.zeros([2, 3, 1, 1]);
+    let mismatches = 0;
+    for (let d = 0; d < 20; d++) {
+      salt = 1000 + d;
+      for (const numBeams of [2, 3]) {
+        const out = await beamSearch({ vision, decoder, config, pixelValues, rows, timings: emptyTimings(), numBeams, lengthPenalty: 0, maxNewTokens: 4, stopTokenIds: [] });
+        rows.forEach((r, b) => {
+          if (Math.abs(out.scores[b] - trueLogProb(r, out.ids[b])) > 1e-5) mismatches++;
+        });
+      }
+    }
+    salt = 17;
+    expect(mismatches).toBe(0);
+  });
+
   it("best-of-n on the fake decoder keeps the sample with the best mean log p", async () => {
     const pixelValues = Tensor.zeros([2, 3, 1, 1]);
     const out = await bestOfN({ vision, decoder, config, pixelValues, rows, timings: emptyTimings(), bestOf: 6, maxNewTokens: 3, stopTokenIds: [EOS], temperature: 1, seed: 3 });
     rows.forEach((r, b) => {
       const ids = out.ids[b];
-      let sum = 0;
-      ids.forEach((v, t) => {
-        const x = fakeLogits([...r.map((u) => (u === IMG ? 0 : u)), ...ids.slice(0, t)]);
-        const mx = Math.max(...x);
-        sum += x[v] - mx - Math.log(x.reduce((s, u) => s + Math.exp(u - mx), 0));
-      });
-      expect(Math.abs(out.scores[b] - sum / ids.length)).toBeLessThan(1e-6);
+      expect(Math.abs(out.scores[b] - trueLogProb(r, ids) / ids.length)).toBeLessThan(1e-6);
       expect(ids.length === 3 || ids.at(-1) === EOS).toBe(true);
     });
   });
