@@ -39,6 +39,8 @@ export interface PromptSpec {
   prompt: string;
   suffix?: string;
   newTokens: number;
+  /** Images the prompt is about (default 1): N <image> tokens each. */
+  numImages?: number;
 }
 
 /** Open `--model` and check that the prompt fits its positions (CliUsageError when it does not). */
@@ -48,7 +50,7 @@ export async function openModel(opts: ModelOptions, spec: PromptSpec): Promise<O
   for (const w of opened.tokenizerReport.warnings) process.stderr.write(`paligemma: note: ${w}\n`);
   try {
     const what = spec.suffix === undefined ? "prompt" : "prefix + suffix";
-    opened.checkPositions([opened.promptIds(spec.prompt, spec.suffix).ids], spec.newTokens, what);
+    opened.checkPositions([opened.promptIds(spec.prompt, spec.suffix, spec.numImages ?? 1).ids], spec.newTokens, what);
     return opened;
   } catch (e) {
     opened.close();

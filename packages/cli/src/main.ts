@@ -1,8 +1,8 @@
 /**
  * main.ts — the `paligemma` command: parse the command line with commander, run a subcommand.
  *
- *   paligemma generate --model DIR --image FILE --prompt TEXT [sampling, device, output options]
- *   paligemma score    --model DIR --image FILE --prefix TEXT --suffix TEXT [--json]
+ *   paligemma generate --model DIR --image FILE [--image FILE...] --prompt TEXT [decoding, device, output options]
+ *   paligemma score    --model DIR --image FILE [--image FILE...] --prefix TEXT --suffix TEXT [--json]
  *   paligemma train    --out DIR [--steps N] [--batch B] [--seed S] [--resume] ...   (commands/train_commands.ts)
  *   paligemma eval     --model DIR [--scenes N] [--seed S] [--json]
  *
@@ -26,7 +26,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.ts";
-import { parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
+import { collect, parseFiniteNumber, parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
 import type { GenerateOptions } from "./commands/generate.ts";
 import type { ScoreOptions } from "./commands/score.ts";
 import { addTrainCommands } from "./commands/train_commands.ts";
@@ -48,7 +48,7 @@ const VERSION = "0.1.0";
 function addInputOptions(cmd: Command): Command {
   return cmd
     .requiredOption("--model <dir>", "checkpoint folder (config.json, *.safetensors, tokenizer.model)")
-    .requiredOption("--image <file>", "image file (PNG, JPEG, BMP, GIF, TIFF); resized to the model's size");
+    .requiredOption("--image <file>", "image file (PNG, JPEG, BMP, GIF, TIFF); resized to the model's size; repeat it for a prompt about several images (in order)", collect);
 }
 
 /** Where to run and how to print, shared by every model command (listed last in --help). */
@@ -76,7 +76,7 @@ export function buildProgram(io: CliIO): Command {
 
   const generate = program
     .command("generate")
-    .description("answer a prompt about an image (caption, VQA, OCR, detection); greedy unless a sampling option is given");
+    .description("answer a prompt about an image (caption, VQA, OCR, detection, segmentation); greedy unless a sampling or beam option is given");
   addInputOptions(generate)
     .requiredOption("--prompt <text>", 'the prefix, e.g. "caption en", "answer en what is this?", "detect cat"')
     .option("--max-new-tokens <n>", "most tokens to generate", parsePositiveInt, 64)
@@ -84,9 +84,13 @@ export function buildProgram(io: CliIO): Command {
     .option("--top-p <p>", "sample from the smallest set of tokens with this much probability (implies sampling)", parseTopP)
     .option("--top-k <k>", "sample from the k most likely tokens (implies sampling)", parsePositiveInt)
     .option("--seed <s>", "random seed for sampling, an integer in [0, 2^32 - 1]", parseSeed, 0)
+    .option("--num-beams <n>", "beam search with n beams (deterministic)", parsePositiveInt)
+    .option("--length-penalty <x>", "beam search: score = sum log p / length^x (default 1; > 1 favors longer answers)", parseFiniteNumber)
+    .option("--best-of <n>", "draw n samples, keep the one with the highest mean log-probability", parsePositiveInt)
     .option("--ignore-eos", "keep generating after <eos> (exactly --max-new-tokens tokens)")
     .addOption(new Option("--stream", "print text as tokens arrive").conflicts("json"))
-    .option("--draw <out.png>", "parse <loc> boxes in the answer and save the image with them drawn");
+    .option("--draw <out.png>", "parse <loc> boxes (and <seg> masks) in the answer and save the first image with them drawn")
+    .option("--vae <file>", "segmentation-mask decoder, big_vision's vae-oid.npz (or a .safetensors copy); default $PALIGEMMA_VAE or ~/.cache/paligemma-ts/vae-oid.npz");
   addRuntimeOptions(generate).action(async (opts: GenerateOptions) => {
       const { runGenerate } = await import("./commands/generate.ts");
       await runGenerate(opts, io);

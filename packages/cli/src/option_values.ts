@@ -11,7 +11,10 @@
  *   --top-k / --top-p without --temperature     ->  sample at temperature 1
  *   --temperature 0                             ->  greedy, whatever else is given
  *
- * Leaves out: repetition penalties, beam search (the library does not offer them).
+ *   --num-beams N                               ->  beam search (deterministic; no sampling options)
+ *   --best-of N                                 ->  N samples, the one with the best mean log-probability
+ *
+ * Leaves out: repetition penalties.
  */
 import { MAX_SEED } from "@paligemma-ts/tensor";
 import { InvalidArgumentError } from "commander";
@@ -33,6 +36,17 @@ export function parseSeed(value: string): number {
   return n;
 }
 
+/** Any finite number (length penalty). */
+export function parseFiniteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("Expected a finite number.");
+  return n;
+}
+
+/** Repeatable options (--image a.png --image b.png) collect into a list, in order. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 /** A finite number >= 0 (temperature; 0 means greedy). */
 export function parseTemperature(value: string): number {

@@ -21,12 +21,16 @@
  *
  * All rows share one timeline (batched prompts are left-padded to one length), so there is one
  * length per layer. Padding slots are excluded by the attention mask, not by the cache.
+ * Beam search re-ranks rows every step; the cache follows through a row table shared by all layers
+ * (kv_row_table.ts: which stored column each row reads at each slot), so `reorderRows` moves
+ * integers, not keys, and `KVCache.expand` lets K beams share one stored copy of their prompt.
  *
  * References: Pope et al., "Efficiently Scaling Transformer Inference" (https://arxiv.org/abs/2211.05102);
  * Hugging Face transformers `StaticCache` (cache_utils.py).
- * Leaves out: paged/blocked caches, beam reordering, ring buffers for sliding-window layers.
+ * Leaves out: paged/blocked caches, ring buffers for sliding-window layers.
  */
 import { ArgumentError, ShapeError, Tensor } from "@paligemma-ts/tensor";
+import { KVRowTable } from "./kv_row_table.ts";
 
 export interface KVCacheShape {
   numLayers: number;
@@ -48,10 +52,15 @@ export class LayerKVCache {
   /** Filled slots. */
   length = 0;
 
-  constructor(batch: number, numKvHeads: number, headDim: number, maxLength: number) {
+  /** Which stored column each row reads per slot (shared by every layer of a KVCache). */
+  readonly rows: KVRowTable;
+
+  constructor(batch: number, numKvHeads: number, headDim: number, maxLength: number, rows?: KVRowTable) {
     for (const [k, v] of Object.entries({ batch, numKvHeads, headDim, maxLength })) {
       if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`KV cache: ${k} must be a positive integer, got ${v}`);
     }
+    if (rows && (rows.batch !== batch || rows.maxLength < maxLength)) throw new ArgumentError(`KV cache: row table [${rows.maxLength}, ${rows.batch}] does not fit ${maxLength} slots x ${batch} rows`);
+    this.rows = rows ?? new KVRowTable(batch, maxLength);
     this.batch = batch;
     this.numKvHeads = numKvHeads;
     this.headDim = headDim;
@@ -82,14 +91,17 @@ export class LayerKVCache {
     this.length += t;
   }
 
-  /** Zero-copy views of the filled part, [length, B, Hkv, D]. */
+  /** Zero-copy views of the filled part as STORED, [length, B, Hkv, D] (columns, before the row table). */
   view(): { keys: Tensor; values: Tensor } {
     const n = this.length * this.slotSize;
     const shape = [this.length, this.batch, this.numKvHeads, this.headDim];
     return { keys: new Tensor("float32", shape, this.keys.subarray(0, n)), values: new Tensor("float32", shape, this.values.subarray(0, n)) };
   }
 
-  /** The filled keys and values as a layer's past, [B, length, Hkv*D]: a zero-copy view when B = 1, else a copy. */
+  /**
+   * The filled keys and values as a layer's past, [B, length, Hkv*D], each row read through the row
+   * table: a zero-copy view when B = 1 (and no reordering), else a copy.
+   */
   past(): { key: Tensor; value: Tensor } {
     return { key: this.batchMajor(this.keys), value: this.batchMajor(this.values) };
   }
@@ -98,7 +110,12 @@ export class LayerKVCache {
     const [T, B, W] = [this.length, this.batch, this.numKvHeads * this.headDim];
     if (B === 1) return new Tensor("float32", [1, T, W], buf.subarray(0, T * W));
     const out = new Float32Array(B * T * W);
-    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.set(buf.subarray((t * B + b) * W, (t * B + b + 1) * W), (b * T + t) * W); // [T, B, W] -> [B, T, W]
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const col = this.rows.column(t, b); // = b unless beams were reordered or share a prompt
+        out.set(buf.subarray((t * B + col) * W, (t * B + col + 1) * W), (b * T + t) * W); // [T, B, W] -> [B, T, W]
+      }
+    }
     return new Tensor("float32", [B, T, W], out);
   }
 
@@ -114,9 +131,47 @@ export class KVCache {
   readonly layers: LayerKVCache[];
   readonly shape: KVCacheShape;
 
+  /** Which stored column each row reads per slot, shared by every layer. */
+  readonly rows: KVRowTable;
+
   constructor(shape: KVCacheShape) {
     this.shape = { ...shape };
-    this.layers = Array.from({ length: shape.numLayers }, () => new LayerKVCache(shape.batch, shape.numKvHeads, shape.headDim, shape.maxLength));
+    this.rows = new KVRowTable(shape.batch, shape.maxLength);
+    this.layers = Array.from({ length: shape.numLayers }, () => new LayerKVCache(shape.batch, shape.numKvHeads, shape.headDim, shape.maxLength, this.rows));
+  }
+
+  /**
+   * A cache of `batch * factor` rows whose rows b*factor .. b*factor + factor-1 all start from row b
+   * of `src` (a prompt prefilled once, for K beams or K samples): each filled slot of `src` is copied
+   * ONCE, into column b*factor, and the other rows of the group point there (no K-fold copy).
+   */
+  static expand(src: KVCache, factor: number, maxLength: number): KVCache {
+    if (!Number.isInteger(factor) || factor < 1) throw new ArgumentError(`KV cache expand: factor must be a positive integer, got ${factor}`);
+    const s = src.shape;
+    const B = s.batch * factor;
+    const T = src.length;
+    if (maxLength < T) throw new ArgumentError(`KV cache expand: maxLength ${maxLength} < the ${T} filled slots`);
+    const out = new KVCache({ ...s, batch: B, maxLength });
+    const W = s.numKvHeads * s.headDim;
+    src.layers.forEach((l, i) => {
+      const dst = out.layers[i];
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < s.batch; b++) {
+          const from = (t * s.batch + l.rows.column(t, b)) * W;
+          const to = (t * B + b * factor) * W;
+          dst.keys.set(l.keys.subarray(from, from + W), to);
+          dst.values.set(l.values.subarray(from, from + W), to);
+        }
+      }
+      dst.length = T;
+    });
+    out.rows.share(Array.from({ length: B }, (_, r) => Math.floor(r / factor) * factor), T);
+    return out;
+  }
+
+  /** Row b continues row parents[b]'s past (beam search), for every layer: O(length x batch) integers. */
+  reorderRows(parents: readonly number[]): void {
+    this.rows.reorder(parents, this.length);
   }
 
   /** Filled slots (of layer 0; every layer has the same after a full forward). */
@@ -131,5 +186,6 @@ export class KVCache {
   /** Forget everything (buffers are kept for reuse). */
   reset(): void {
     for (const l of this.layers) l.length = 0;
+    this.rows.reset();
   }
 }

@@ -66,9 +66,9 @@ export class OpenedPaliGemma {
     }
   }
 
-  /** Prompt ids: "<image>" x N, <bos>, prompt + "\n" [, suffix, <eos>]; prefixLength = tokens before the suffix. */
-  promptIds(prompt: string, suffix?: string): { ids: number[]; prefixLength: number } {
-    return promptIds(this.tokenizer, this.config, prompt, suffix);
+  /** Prompt ids: "<image>" x N per image, <bos>, prompt + "\n" [, suffix, <eos>]; prefixLength = tokens before the suffix. */
+  promptIds(prompt: string, suffix?: string, numImages = 1): { ids: number[]; prefixLength: number } {
+    return promptIds(this.tokenizer, this.config, prompt, suffix, numImages);
   }
 
   /** Throw ArgumentError when some row + `newTokens` does not fit max_position_embeddings (see the header). */
@@ -81,9 +81,10 @@ export class OpenedPaliGemma {
   }
 }
 
-/** Prompt ids for one prompt (see OpenedPaliGemma.promptIds). */
-export function promptIds(tokenizer: PaliGemmaTokenizer, config: PaliGemmaConfig, prompt: string, suffix?: string): { ids: number[]; prefixLength: number } {
-  const p = buildPrompt(tokenizer, { prefix: prompt, suffix, numImageTokens: config.num_image_tokens });
+/** Prompt ids for one prompt with `numImages` images (see OpenedPaliGemma.promptIds). */
+export function promptIds(tokenizer: PaliGemmaTokenizer, config: PaliGemmaConfig, prompt: string, suffix?: string, numImages = 1): { ids: number[]; prefixLength: number } {
+  if (!Number.isInteger(numImages) || numImages < 1) throw new ArgumentError(`prompt: numImages must be a positive integer, got ${numImages}`);
+  const p = buildPrompt(tokenizer, { prefix: prompt, suffix, numImageTokens: config.num_image_tokens, imagesPerPrompt: numImages });
   return { ids: p.inputIds, prefixLength: p.tokenTypeIds.filter((t) => t === 0).length };
 }
 

@@ -16,3 +16,4 @@ export * from "./onnx/index.ts";
 export * from "./layer_ops/index.ts";
 export * from "./autodiff/index.ts";
 export * from "./optim/index.ts";
+export * from "./numpy/index.ts";
