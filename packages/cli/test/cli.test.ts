@@ -18,47 +18,22 @@
  *   - bad input (missing model dir, config.json not JSON, a file that is not an image, --device tpu)
  *     exits non-zero with ONE stderr line naming the problem, and no stack trace.
  */
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { type Run, ROOT, VAE, cli, expectOneLineError, fixtureDir } from "./run_cli.ts";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../bin/paligemma.mjs", import.meta.url));
 const FIXTURES = ["paligemma-tiny", "paligemma2-tiny"] as const;
 const BACKENDS = ["reference", "onnx"] as const;
 const NLL_TOL = 1e-4;
-/** The mask decoder every run finds by default ($PALIGEMMA_VAE): the fixture's random-weight one. */
-const VAE = join(ROOT, "fixtures", "vqvae-random", "vae-random.npz");
 
 interface Golden {
   cases: { prompt: string; input_ids: number[]; greedy_ids: number[] }[];
   score: { prefix: string; suffix: string; input_ids: number[]; mean_suffix_nll: number };
 }
 
-const fixtureDir = (name: string) => join(ROOT, "fixtures", name);
 const golden = (name: string): Golden => JSON.parse(readFileSync(join(fixtureDir(name), "golden.json"), "utf8"));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawn the CLI like a user would; stderr is a pipe (not a TTY), so no progress bar. */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PALIGEMMA_DEBUG: "", PALIGEMMA_VAE: VAE, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
 
 const tmp = mkdtempSync(join(tmpdir(), "paligemma-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -185,16 +160,6 @@ describe("errors: one line on stderr, non-zero exit, no stack trace", () => {
   const model = fixtureDir("paligemma-tiny");
   const image = join(model, "image.png");
 
-  function expectOneLineError(r: Run, pattern: RegExp): void {
-    console.log(`exit ${r.code}: ${r.stderr.trimEnd()}`);
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toBe("");
-    const lines = r.stderr.trimEnd().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^paligemma: error: /);
-    expect(lines[0]).not.toMatch(/\n\s+at /);
-    expect(lines[0]).toMatch(pattern);
-  }
 
   it("missing model dir: a usage error (exit 2)", async () => {
     const missing = join(tmp, "no-such-model");

@@ -30,6 +30,7 @@ import { mergeImageFeatures } from "./merge.ts";
 import { type KernelOptions, modelKernels } from "./model_kernels.ts";
 import { OpenedPaliGemma, checkPositions, promptIds } from "./open.ts";
 import { type DecoderRunner, PaliGemmaVision, type VisionRunner } from "./runners.ts";
+import { finiteLogits, locateNonFinite } from "./non_finite.ts";
 import { TextStreamer } from "./text_streamer.ts";
 import { type TokenizerReport, assertPromptSupported, checkTokenizerAgainstConfig } from "./tokenizer_check.ts";
 
@@ -94,9 +95,14 @@ export class PaliGemma {
     readonly config: PaliGemmaConfig,
     readonly tokenizer: PaliGemmaTokenizer,
     readonly vision: VisionRunner,
-    readonly decoder: DecoderRunner,
+    decoder: DecoderRunner,
     private readonly owned?: { kernels: Kernels; opened: OpenedPaliGemma; closeOpened: boolean },
-  ) {}
+  ) {
+    this.decoder = finiteLogits(decoder); // a NaN in the logits is an error, never an answer (non_finite.ts)
+  }
+
+  /** The decoder, its logits checked for NaN / Infinity after every pass. */
+  readonly decoder: DecoderRunner;
 
   /** Read and check config.json, tokenizer.model and the checkpoint headers, without loading weights (open.ts). */
   static open(dir: string): Promise<OpenedPaliGemma> {
@@ -210,7 +216,8 @@ export class PaliGemma {
       if (suffix.length === 0) throw new ArgumentError("score: the suffix ids are empty (nothing to score)");
       ids = [...ids, ...suffix];
     }
-    const logits = (await this.prefillLogits(pixels, [ids], { prefixLengths: [prefixLength] })).reshape([ids.length, -1]); // [T, V]
+    const prefill = (trace?: Trace) => this.prefillLogits(pixels, [ids], { prefixLengths: [prefixLength], trace });
+    const logits = (await prefill().catch(async (e) => Promise.reject(await locateNonFinite(e, prefill)))).reshape([ids.length, -1]); // [T, V]
     // logits[t - 1] predicts ids[t]: score suffix tokens t = prefixLength .. T-1
     const meanNll = crossEntropy(logits.slice(0, prefixLength - 1, ids.length - 1), ids.slice(prefixLength));
     return { meanNll, suffixLength: ids.length - prefixLength, logits, inputIds: ids };
@@ -253,6 +260,15 @@ export class PaliGemma {
   }
 
   private async run(request: GenerateRequest, emit: (e: TokenEvent) => void) {
+    try {
+      return await this.decode(request, emit);
+    } catch (e) {
+      // NaN / Infinity logits: say where they began (a traced prefill of the same rows)
+      throw await locateNonFinite(e, (trace) => this.prefillLogits(this.pixelValues(request.images), this.requestIds(request), { trace }));
+    }
+  }
+
+  private async decode(request: GenerateRequest, emit: (e: TokenEvent) => void) {
     for (const p of request.prompts) if (typeof p === "string") assertPromptSupported(p, this.tokenizerReport); // "detect"/"segment" need <loc>/<seg> pieces
     const sampling = { temperature: request.temperature, topK: request.topK, topP: request.topP };
     const stopTokenIds = request.ignoreEos ? [] : this.config.eos_token_ids;

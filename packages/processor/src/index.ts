@@ -22,7 +22,7 @@
  *   draw.ts              boxes, labels and translucent masks onto an image
  *   bitmap_font.ts       the 5x7 pixel font draw.ts (and synthetic OCR scenes) write text with
  */
-export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, ImageFormatError, loadImage, saveImage, encodeImage, sniffImageFormat } from "./image_io.ts";
+export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, ImageFormatError, loadImage, saveImage, imageMimeForPath, encodeImage, sniffImageFormat } from "./image_io.ts";
 export { MAX_IMAGE_PIXELS, ImageTooLargeError, checkPixelLimit, pixelLimit, type PixelLimit, type LargeImagePolicy } from "./image_limits.ts";
 export { readExifOrientation, applyExifOrientation } from "./exif_orientation.ts";
 export { resizeBicubic, bicubicFilter, precomputeCoeffs, type ResampleCoeffs } from "./resize_bicubic.ts";

@@ -7,6 +7,7 @@ export * from "./tensor.ts";
 export * from "./random.ts";
 export { FileError, errorReason, fileKind, openRegularFile, readRegularFile, readRegularFileAsync } from "./regular_file.ts";
 export { formatTensor } from "./format.ts";
+export { assertFinite, firstNonFinite } from "./finite.ts";
 export * from "./ops/index.ts";
 export * from "./testing.ts";
 export { runIsolated, reportProgress, type IsolatedResult } from "./isolated.ts";

@@ -26,9 +26,10 @@
  * Leaves out: batches of prompts (the library takes them; the CLI is one prompt at a time).
  */
 import type { MaskDecoder } from "@paligemma-ts/paligemma";
-import { loadImage } from "@paligemma-ts/processor";
+import { extname } from "node:path";
+import { imageMimeForPath, loadImage } from "@paligemma-ts/processor";
 import { CliUsageError } from "../errors.ts";
-import { requireInputFile } from "../input_paths.ts";
+import { type NamedInput, requireInputFile, requireOutputPath } from "../input_paths.ts";
 import { loadModel, type ModelOptions, openModel } from "../load_model.ts";
 import { samplingFromOptions } from "../option_values.ts";
 import type { CliIO } from "../main.ts";
@@ -69,7 +70,9 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
   const files = opts.image;
   for (const f of files) requireInputFile(f, "--image");
   if (opts.vae !== undefined) requireInputFile(opts.vae, "--vae");
+  if (opts.draw !== undefined) checkDrawPath(opts.draw, [...files.map((path) => ({ path, what: "--image" })), ...(opts.vae ? [{ path: opts.vae, what: "--vae" }] : [])]);
   if (opts.numBeams !== undefined && opts.bestOf !== undefined) throw new CliUsageError("--num-beams (beam search) and --best-of (best of n samples) cannot be combined");
+  if (opts.lengthPenalty !== undefined && opts.numBeams === undefined) throw new CliUsageError("--length-penalty only applies to beam search: add --num-beams N");
   let sampling = samplingFromOptions(opts);
   if (opts.bestOf !== undefined && sampling.temperature === 0 && opts.temperature === undefined) sampling = { temperature: 1 }; // best-of samples: temperature 1 unless told
   if (opts.numBeams !== undefined && sampling.temperature !== 0) throw new CliUsageError("--num-beams is deterministic: drop --temperature / --top-k / --top-p (or use --best-of N to sample)");
@@ -119,6 +122,16 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
   if (opts.draw) await drawObjects(images[0], found, opts.draw, io);
   if (!opts.json) io.stderr.write(`${timingLine(out)}\n`);
   return out;
+}
+
+/** --draw: a writable image path with a known extension, not one of the inputs (checked before the model loads). */
+function checkDrawPath(file: string, inputs: readonly NamedInput[]): void {
+  requireOutputPath(file, "--draw", inputs);
+  try {
+    imageMimeForPath(file);
+  } catch {
+    throw new CliUsageError(`--draw '${file}': unknown image extension "${extname(file)}" (use .png, .jpg, .jpeg, .bmp, .gif, .tif or .tiff)`);
+  }
 }
 
 /**

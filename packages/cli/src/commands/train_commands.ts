@@ -18,6 +18,7 @@
  */
 import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { requireOutputPath } from "../input_paths.ts";
 import type { CliIO } from "../main.ts";
 import { parsePositiveInt, parseSeed } from "../option_values.ts";
 
@@ -81,6 +82,7 @@ export function addTrainCommands(program: Command, io: CliIO): void {
 }
 
 async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
+  requireOutputPath(o.out, "--out", o.init !== undefined ? [{ path: o.init, what: "--init" }] : [], "folder"); // before the (slow) import and build
   const { train } = await import("@paligemma-ts/train");
   const settings = Object.fromEntries(Object.entries({ steps: o.steps, batch: o.batch, seed: o.seed, lr: o.lr, warmup: o.warmup, evalEvery: o.evalEvery, evalPerTask: o.evalPerTask, kernels: o.kernels, init: o.init }).filter(([, v]) => v !== undefined));
   const tty = !o.json && io.stderr.isTTY === true && io.stderr === process.stderr;

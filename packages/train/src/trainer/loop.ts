@@ -17,7 +17,7 @@
  * References: nanoGPT train.py (the loop, resume), llm.c train_gpt2.c, DESIGN.md section 9.
  * Leaves out: gradient accumulation, data-parallel workers, early stopping.
  */
-import { ArgumentError, type OptimizerState, ReferenceTrainStep, type SessionOptions, type Tensor, TrainStep, type TrainStepSpec } from "@paligemma-ts/tensor";
+import { ArgumentError, NonFiniteError, type OptimizerState, ReferenceTrainStep, type SessionOptions, type Tensor, TrainStep, type TrainStepSpec } from "@paligemma-ts/tensor";
 import type { LogRow } from "./loss_curve.ts";
 import { type Schedule, checkSchedule, learningRate } from "./schedule.ts";
 
@@ -61,7 +61,7 @@ export async function trainLoop(o: LoopOptions, log: LogRow[] = []): Promise<Log
     const lr = learningRate(o.schedule, s);
     const t0 = performance.now();
     const { loss, gradNorm } = await o.step.run(feeds, lr);
-    if (!Number.isFinite(loss)) throw new ArgumentError(`train: the loss became ${loss} at step ${s} (lr ${lr}); lower --lr or raise --warmup`);
+    if (!Number.isFinite(loss)) throw new NonFiniteError(`train step ${s}`, `train: the loss became ${loss} at step ${s} (lr ${lr}); lower --lr or raise --warmup`);
     const row: LogRow = { step: s, loss, lr, gradNorm, stepMs: performance.now() - t0 };
     log.push(row);
     o.onStep?.(row);
