@@ -5,6 +5,7 @@
  *   paligemma train --out DIR [--steps N] [--batch B] [--seed S] [--resume] [--lr X] [--warmup N]
  *                   [--eval-every N] [--eval-per-task N] [--kernels onnx|reference] [--init DIR] [--json]
  *   paligemma eval  --model DIR [--scenes N] [--seed S] [--tasks caption,detect,vqa,ocr] [--json]
+ *   paligemma scenes --out DIR [--per-task N] [--seed S] [--image-size S]
  *
  * Teaches: a long job's command-line contract. `train` shows a progress bar on stderr (loss, lr,
  * steps/s, ETA) to a person at a terminal and one line per validation otherwise; the folder it
@@ -12,7 +13,8 @@
  * beside it, and `--resume` continues from it exactly. `eval` prints per-task accuracy (exact match
  * for caption / VQA / OCR, box recall at IoU >= 0.5 for detection) on N scenes per task of the test
  * split, starting at scene index seed * 1,000,000 so every seed gives new scenes; `--json` prints
- * one object.
+ * one object. `scenes` writes such test scenes as PNG files with a scenes.json of prompts and right
+ * answers, to try `generate` on by hand.
  *
  * References: @paligemma-ts/train (trainer.ts, evaluate.ts); nanoGPT's train.py flags.
  */
@@ -79,6 +81,30 @@ export function addTrainCommands(program: Command, io: CliIO): void {
     .option("--tasks <list>", "comma-separated subset of caption,detect,vqa,ocr")
     .option("--json", "print exactly one JSON object on stdout")
     .action(async (o: EvalOptions) => runEval(o, io));
+
+  program
+    .command("scenes")
+    .description("write fresh test scenes of the synthetic world as PNG files, with scenes.json (task, prompt, right answer)")
+    .requiredOption("--out <dir>", "folder to write")
+    .option("--per-task <n>", "scenes per task", parsePositiveInt, 1)
+    .option("--seed <s>", "which fresh scenes: the test split from index seed * 1,000,000", parseSeed, 0)
+    .option("--image-size <s>", "image side in pixels (the tiny model's is 64)", parsePositiveInt, 64)
+    .action(async (o: ScenesOptions) => runScenes(o, io));
+}
+
+interface ScenesOptions {
+  out: string;
+  perTask: number;
+  seed: number;
+  imageSize: number;
+}
+
+async function runScenes(o: ScenesOptions, io: CliIO): Promise<void> {
+  requireOutputPath(o.out, "--out", [], "folder");
+  const { worldConfig, writeTestScenes } = await import("@paligemma-ts/train");
+  const files = await writeTestScenes(o.out, worldConfig({ imageSize: o.imageSize }), { perTask: o.perTask, seed: o.seed });
+  for (const f of files) io.stdout.write(`${f.file}\t${f.prompt}\t${f.answer}\n`);
+  io.stderr.write(`paligemma: ${files.length} test scenes (seed ${o.seed}) -> ${o.out}/ (prompts and answers in scenes.json)\n`);
 }
 
 async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
