@@ -15,6 +15,7 @@ export {
   type TokenizerReport,
 } from "./tokenizer_check.ts";
 export { CheckpointError, checkCheckpoint, detectLayout, paliGemmaWeightSpecs, CLASSIC_LAYOUT, MODERN_LAYOUT, type CheckpointProblem, type LoadProgress, type WeightLayout } from "./load.ts";
+export { HubCacheError, hubCacheDir, isRepoId, repoFolderName, resolveHubSnapshot, resolveModelDir, type HubEnv, type HubLookup, type ResolvedModel } from "./hub_cache.ts";
 export { OpenedPaliGemma, ModelDirError, checkPositions, promptIds } from "./open.ts";
 export { quantizationPlan, checkWeightDType, WEIGHT_DTYPES, type WeightDType } from "./quantization_plan.ts";
 export { modelKernels, type BackendName, type KernelOptions } from "./model_kernels.ts";

@@ -23,6 +23,7 @@ import type { PaliGemmaConfig } from "./config.ts";
 import { type DecodeLoopOptions, type GenerationTimings, decodeLoop, emptyTimings } from "./generate.ts";
 import { leftPadBatch, prefillMask } from "./inputs.ts";
 import { mergeImageFeatures } from "./merge.ts";
+import type { HubLookup } from "./hub_cache.ts";
 import { type KernelOptions, modelKernels } from "./model_kernels.ts";
 import { OpenedPaliGemma, checkPositions, promptIds } from "./open.ts";
 import { type DecoderRunner, PaliGemmaVision, type VisionRunner } from "./runners.ts";
@@ -77,9 +78,9 @@ export class PaliGemma {
     private readonly owned?: { kernels: Kernels; opened: OpenedPaliGemma; closeOpened: boolean },
   ) {}
 
-  /** Read and check config.json, tokenizer.model and the checkpoint headers, without loading weights (open.ts). */
-  static open(dir: string): Promise<OpenedPaliGemma> {
-    return OpenedPaliGemma.open(dir);
+  /** Read and check config.json, tokenizer.model and the checkpoint headers, without loading weights (open.ts); `model` may be a Hub id (hub_cache.ts). */
+  static open(model: string, lookup?: HubLookup): Promise<OpenedPaliGemma> {
+    return OpenedPaliGemma.open(model, lookup);
   }
 
   /** Load a checkpoint folder (or an already opened one): config.json, tokenizer.model, model.safetensors (or sharded). */
