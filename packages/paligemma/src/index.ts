@@ -24,4 +24,6 @@ export { leftPadBatch, prefillMask, decodeStep, type PromptBatch } from "./input
 export { PaliGemmaVision, multiModalProjector, projectorBlock, type DecoderRunner, type VisionRunner } from "./runners.ts";
 export { checkDecodeRequest, decodeLoop, emptyTimings, type DecodeLoopOptions, type DecodeLoopRequest, type GenerationTimings, type LoopEvent } from "./generate.ts";
 export { TextStreamer } from "./text_streamer.ts";
+export { attentionProbabilities, imageAttentionMap, windowedMask, type ImageAttentionMap, type ProbeInputs } from "./attention_probe.ts";
+export { AttentionRecorder, type ProbeRequest, type RecordedStep, type TokenAttention } from "./attention_recorder.ts";
 export { PaliGemma, type LoadOptions, type GenerateRequest, type GenerateResult, type TokenEvent } from "./paligemma.ts";
