@@ -46,9 +46,9 @@ describe("playground", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(url);
-    await page.waitForFunction(() => document.getElementById("layer")!.querySelectorAll("option").length > 0);
+    await page.waitForFunction(`document.querySelectorAll("#layer option").length > 0`);
     await page.setInputFiles("#file", CHELSEA);
-    await page.waitForFunction(() => !(document.getElementById("submit") as HTMLButtonElement).disabled);
+    await page.waitForFunction(`!document.getElementById("submit").disabled`);
     await page.click('#presets button[data-task="detect cat"]');
     expect(await page.inputValue("#prompt")).toBe("detect cat");
     await page.fill("#max-tokens", "12");
@@ -81,7 +81,7 @@ describe("playground", () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.setInputFiles("#file", CHELSEA);
-    await page.waitForFunction(() => !(document.getElementById("submit") as HTMLButtonElement).disabled);
+    await page.waitForFunction(`!document.getElementById("submit").disabled`);
     await page.fill("#max-tokens", "9000");
     await page.click("#submit");
     await page.waitForSelector('body[data-state="error"]');
