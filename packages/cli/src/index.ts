@@ -4,6 +4,7 @@
  *   main.ts               commander program; `main(argv)` resolves to the exit code
  *   commands/generate.ts  paligemma generate (greedy / sampling, --stream, --json, --draw)
  *   commands/score.ts     paligemma score (mean NLL of a suffix)
+ *   commands/serve_commands.ts  paligemma serve | batch | download (@paligemma-ts/serve), --revision
  *   errors.ts             one-line `paligemma: error: ...` reporting
  *   option_values.ts      option parsers, greedy-vs-sampling rule
  *   input_paths.ts        early checks of --image

@@ -27,6 +27,7 @@ import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.ts";
 import { parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
 import type { GenerateOptions } from "./commands/generate.ts";
 import type { ScoreOptions } from "./commands/score.ts";
+import { registerServeCommands } from "./commands/serve_commands.ts";
 
 /** Where the command writes; `isTTY` on stderr turns the loading progress bar on. */
 export interface CliOutput {
@@ -98,6 +99,7 @@ export function buildProgram(io: CliIO): Command {
       await runScore(opts, io);
     });
 
+  registerServeCommands(program, io); // serve, batch, download; --revision wherever --model is taken
   return program;
 }
 

@@ -16,3 +16,6 @@ export type { AttentionOutput, AttentionQuery, GenerateJob, GenerateOptions, Gen
 export { buildServer, startServer, type ServerOptions, type ServeContext } from "./server.ts";
 export { promptAndImage } from "./chat_completions.ts";
 export { imageBytes, FileAccessError } from "./image_input.ts";
+export { downloadSnapshot, hubToken, HubDownloadError, type DownloadOptions, type DownloadProgress, type DownloadResult } from "./hub_download.ts";
+export { runBatch, completedPaths, type BatchProgress, type BatchRun } from "./batch.ts";
+export { listImages, expandGlob, IMAGE_EXTENSIONS } from "./image_list.ts";

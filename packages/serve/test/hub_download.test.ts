@@ -4,15 +4,17 @@
  * lays it out (and opens by id, offline), a cut connection is resumed with a Range request, hashes
  * are checked, a gated repo needs the token (HF_TOKEN or the CLI's token file).
  */
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { PaliGemma, resolveHubSnapshot } from "@paligemma-ts/paligemma";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HubDownloadError, downloadSnapshot, hubToken } from "../src/index.ts";
-import { TINY } from "./helpers.ts";
+import { TINY, repoPath } from "./helpers.ts";
 
 const SHA = "1234567890abcdef1234567890abcdef12345678";
 const TOKEN = "hf_test_token";
@@ -142,6 +144,14 @@ describe("downloadSnapshot", () => {
     } finally {
       hub.gated = false;
     }
+  });
+
+  it("paligemma download ID prints the snapshot folder (the CLI command, spawned)", async () => {
+    const cache = join(root, "cli");
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [repoPath("packages/cli/bin/paligemma.mjs"), "download", "org/tiny", "--revision", "v1", "--endpoint", endpoint, "--cache-dir", cache], { env: { ...process.env, HF_TOKEN: "", PALIGEMMA_MALLOC_TUNED: "0" } });
+    expect(stdout.trim()).toBe(join(cache, "models--org--tiny", "snapshots", SHA));
+    expect(stderr).toMatch(/org\/tiny@v1 = 1234567890abcdef.*4 files/);
+    expect(readFileSync(join(cache, "models--org--tiny", "refs", "v1"), "utf8")).toBe(SHA);
   });
 
   it("names an unknown revision", async () => {
