@@ -11,20 +11,16 @@
 import { CliUsageError } from "../errors.ts";
 import type { ModelOptions } from "../load_model.ts";
 import type { CliIO } from "../main.ts";
+import type { GenerateOptions } from "./generate.ts";
 import { createLoadProgress } from "../progress_bar.ts";
 
-export interface BatchCommandOptions extends ModelOptions {
+/** generate's sampling options (the same option objects, see serve_commands.ts) and batch's own. */
+export interface BatchCommandOptions extends ModelOptions, Pick<GenerateOptions, "maxNewTokens" | "temperature" | "topP" | "topK" | "seed" | "ignoreEos"> {
   images: string;
   prompt: string;
   out: string;
   batchSize: number;
   resume?: boolean;
-  maxNewTokens: number;
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  seed: number;
-  ignoreEos?: boolean;
 }
 
 const eta = (s: number) => (!Number.isFinite(s) ? "?" : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);

@@ -11,20 +11,21 @@
  * Registered by main.ts with one call, after its own commands, so the --revision loop sees them all.
  * Leaves out: a daemon mode (run it under a process manager), TLS.
  */
-import { Command, Option } from "commander";
-import { parseNonNegativeInt, parsePort, parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "../option_values.ts";
+import type { Command } from "commander";
+import { parseNonNegativeInt, parsePort, parsePositiveInt } from "../option_values.ts";
 import type { CliIO } from "../main.ts";
 import type { BatchCommandOptions } from "./batch.ts";
 import type { DownloadCommandOptions } from "./download.ts";
 import type { ServeCommandOptions } from "./serve.ts";
 
-/** --device / --backend / --dtype, as generate and score take them. */
-function runtimeOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option("--device <device>", "where ONNX sessions run (default: $PALIGEMMA_DEVICE or cpu)").choices(["cpu", "cuda"]))
-    .addOption(new Option("--backend <backend>", "kernels: onnx (fast) or reference (plain TypeScript)").choices(["onnx", "reference"]).default("onnx"))
-    .addOption(new Option("--dtype <dtype>", "onnx weights (quantized once into a disk cache)").choices(["f32", "int8", "int8-lowmem", "int4"]));
+/** Give `cmd` generate's own options named `longs` (the same Option objects: one definition, parser and default). */
+function generateOptions(program: Command, cmd: Command, longs: string[]): Command {
+  for (const o of program.commands.find((c) => c.name() === "generate")?.options ?? []) if (longs.includes(o.long ?? "")) cmd.addOption(o);
+  return cmd;
 }
+
+const RUNTIME = ["--device", "--backend", "--dtype"];
+const SAMPLING = ["--max-new-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--ignore-eos"];
 
 const MODEL = "checkpoint folder, or a Hugging Face id (org/name) in the local Hub cache";
 
@@ -40,7 +41,7 @@ export function registerServeCommands(program: Command, io: CliIO): void {
     .option("--max-batch <n>", "waiting greedy requests batched into one generation", parsePositiveInt, 4)
     .option("--max-tokens <n>", "default max_tokens when a request gives none", parsePositiveInt, 64)
     .option("--body-limit <bytes>", "largest request body", parsePositiveInt, 20 * 1024 * 1024);
-  runtimeOptions(serve).action(async (opts: ServeCommandOptions) => {
+  generateOptions(program, serve, RUNTIME).action(async (opts: ServeCommandOptions) => {
     const { runServe } = await import("./serve.ts");
     await runServe(opts, io);
   });
@@ -52,15 +53,9 @@ export function registerServeCommands(program: Command, io: CliIO): void {
     .requiredOption("--images <spec>", "a folder, a glob (quote it: 'photos/**/*.jpg') or a text file listing image paths")
     .requiredOption("--prompt <text>", 'e.g. "caption en", "detect cat"')
     .requiredOption("--out <file>", "results.jsonl (appended to with --resume)")
-    .option("--batch-size <n>", "images per batched generation", parsePositiveInt, 4)
-    .option("--resume", "skip images already in --out (a killed run loses at most its last batch)")
-    .option("--max-new-tokens <n>", "most tokens per answer", parsePositiveInt, 64)
-    .option("--temperature <t>", "sample at this temperature (0 = greedy; sampled images run one at a time)", parseTemperature)
-    .option("--top-p <p>", "nucleus sampling", parseTopP)
-    .option("--top-k <k>", "top-k sampling", parsePositiveInt)
-    .option("--seed <s>", "random seed for sampling", parseSeed, 0)
-    .option("--ignore-eos", "keep generating after <eos> (exactly --max-new-tokens tokens)");
-  runtimeOptions(batch).action(async (opts: BatchCommandOptions) => {
+    .option("--batch-size <n>", "images per batched generation (sampled answers run one at a time)", parsePositiveInt, 4)
+    .option("--resume", "skip images already in --out (a killed run loses at most its last batch)");
+  generateOptions(program, batch, [...SAMPLING, ...RUNTIME]).action(async (opts: BatchCommandOptions) => {
     const { runBatchCommand } = await import("./batch.ts");
     await runBatchCommand(opts, io);
   });
