@@ -54,7 +54,8 @@ export function registerChatCompletions(app: FastifyInstance, ctx: ServeContext)
     const body = req.body as ChatBody;
     ctx.checkModel(body.model);
     const { prompt, image, param } = promptAndImage(body.messages);
-    const { pixels } = await ctx.image(image, param);
+    const arrived = ctx.runner.arrive(); // a batch forming now may wait for this request
+    const { pixels } = await ctx.image(image, param).finally(() => setImmediate(arrived));
     const request = {
       prompt,
       pixels,

@@ -8,7 +8,10 @@
  *               already holding `maxQueue` waiting requests refuses with QueueFullError (HTTP 429)
  *   dispatch    when the worker is idle, the oldest request starts; greedy requests waiting with it
  *               that can share its batch (same eos rule, positions fit) join it, up to `maxBatch`
- *               rows (sampled ones run alone: row b of a batch samples with seed + b)
+ *               rows (sampled ones run alone: row b of a batch samples with seed + b); while other
+ *               requests are still arriving (the HTTP layer calls arrive() before decoding their
+ *               image) a greedy head waits up to `batchWaitMs` for them, so clients that ask at the
+ *               same moment share one generation instead of the first running alone
  *   stream      the worker's token events reach `onToken` as they are sampled
  *   cancel      an AbortSignal (the HTTP layer fires it when the client disconnects) removes a
  *               waiting request, or tells the worker to drop a running one at its next step; the
@@ -34,6 +37,8 @@ export interface RunnerOptions extends LoadSpec {
   maxQueue?: number;
   /** Rows batched into one generation. Default 4. */
   maxBatch?: number;
+  /** How long a greedy request may wait for requests still arriving (arrive()) to join its batch. Default 150 ms. */
+  batchWaitMs?: number;
   onProgress?: (p: { loaded: number; total: number; name: string }) => void;
 }
 
@@ -82,6 +87,8 @@ export class ModelRunner {
   private restarts = 0;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
+  private readonly batchWaitMs: number;
+  private arriving = 0;
 
   private constructor(
     readonly opened: OpenedPaliGemma,
@@ -89,6 +96,7 @@ export class ModelRunner {
   ) {
     this.maxQueue = options.maxQueue ?? 16;
     this.maxBatch = Math.max(1, options.maxBatch ?? 4);
+    this.batchWaitMs = options.batchWaitMs ?? 150;
   }
 
   /** Open the model here (cheap, for request checks), load it in a worker; resolves when it is ready. */
@@ -106,6 +114,18 @@ export class ModelRunner {
 
   get stats(): RunnerStats {
     return { state: this.state, running: this.running.size, waiting: this.queue.length, maxQueue: this.maxQueue, maxBatch: this.maxBatch, completed: this.completed, restarts: this.restarts };
+  }
+
+  /** A request is on its way (its image is decoding); call the returned function once it is queued or has failed. */
+  arrive(): () => void {
+    this.arriving++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.arriving--;
+      this.schedule();
+    };
   }
 
   /** Prompt ids as the model sees them (image tokens, <bos>, prompt, "\n"). */
@@ -205,6 +225,12 @@ export class ModelRunner {
 
   private dispatch(): void {
     if (this.busy || this.state !== "ready" || this.queue.length === 0) return;
+    const first = this.queue[0];
+    const canWait = first.kind === "generate" && isGreedy(first.generate!) && this.maxBatch > 1 && this.queue.length < this.maxBatch;
+    if (canWait && this.arriving > 0 && performance.now() - first.enqueuedAt < this.batchWaitMs) {
+      setTimeout(() => this.schedule(), 5); // more rows are coming: give them a moment to join
+      return;
+    }
     const head = this.queue.shift()!;
     const batch = [head];
     if (head.kind === "generate" && isGreedy(head.generate!)) {

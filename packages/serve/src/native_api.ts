@@ -58,7 +58,8 @@ export function nativeAnswer(ctx: ServeContext, id: string, prompt: string, out:
 export function registerNativeApi(app: FastifyInstance, ctx: ServeContext): void {
   app.post("/v1/generate", { schema: { body: GENERATE_SCHEMA } }, async (req, reply) => {
     const b = req.body as GenerateBody;
-    const image = await ctx.image(b.image, "image");
+    const arrived = ctx.runner.arrive(); // a batch forming now may wait for this request
+    const image = await ctx.image(b.image, "image").finally(() => setImmediate(arrived));
     const request = { prompt: b.prompt, pixels: image.pixels, maxNewTokens: b.max_new_tokens ?? ctx.defaultMaxTokens, temperature: b.temperature, topP: b.top_p, topK: b.top_k, seed: b.seed, ignoreEos: b.ignore_eos, attention: b.attention };
     const id = `gen-${randomUUID()}`;
     const size = { width: image.width, height: image.height };

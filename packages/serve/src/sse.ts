@@ -36,7 +36,7 @@ export function openSse(reply: FastifyReply): SseStream {
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
   res.flushHeaders();
   return {
-    send: (data) => void (res.writableEnded || res.write(`data: ${JSON.stringify(data)}\n\n`)),
+    send: (data) => void (res.writableEnded || res.destroyed || res.write(`data: ${JSON.stringify(data)}\n\n`)), // a gone client: drop it
     end: () => {
       if (res.writableEnded) return;
       res.write("data: [DONE]\n\n");

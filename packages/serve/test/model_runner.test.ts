@@ -41,6 +41,15 @@ describe("ModelRunner", () => {
     });
   });
 
+  it("a greedy request waits for one still arriving (its image decoding) and they share a batch", async () => {
+    const arrived = runner.arrive(); // the HTTP layer's call before it decodes a second upload
+    const first = runner.generate({ prompt: "caption en", pixels: cat, maxNewTokens: 3 });
+    await new Promise((r) => setTimeout(r, 20)); // the second image is "decoding"
+    const second = runner.generate({ prompt: "ocr", pixels: rocket, maxNewTokens: 3 });
+    arrived();
+    expect((await Promise.all([first, second])).map((o) => o.batchSize)).toEqual([2, 2]);
+  });
+
   it("runs sampled requests alone, reproducibly by seed", async () => {
     const r = { prompt: "caption en", pixels: cat, maxNewTokens: 8, temperature: 1.5, seed: 7 };
     const [a, b, c] = await Promise.all([runner.generate(r), runner.generate(r), runner.generate({ ...r, seed: 8 })]);
