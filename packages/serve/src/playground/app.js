@@ -31,7 +31,9 @@ async function loadInfo() {
   const res = await fetch("/v1/models");
   const body = await res.json();
   state.info = body.data[0].info;
-  $("model").textContent = `${body.data[0].id} · ${state.info.modelType} · ${state.info.imageSize}px · ${state.info.numLayers} layers`;
+  const id = body.data[0].id;
+  const name = /^[./~]/.test(id) ? id.split("/").filter(Boolean).pop() : id; // a folder: its name; a Hub id as it is
+  $("model").textContent = `${name} · ${state.info.modelType} · ${state.info.imageSize}px · ${state.info.numLayers} layers`;
   const layer = $("layer");
   layer.innerHTML = "";
   for (let i = 0; i < state.info.numLayers; i++) layer.add(new Option(i === state.info.numLayers - 1 ? `${i} (last)` : String(i), String(i)));
