@@ -21,7 +21,9 @@ import { createLoadProgress } from "./progress_bar.ts";
 import type { CliIO } from "./main.ts";
 
 export interface ModelOptions {
+  /** A checkpoint folder, or a Hugging Face id found in the local Hub cache (at `revision`). */
   model: string;
+  revision?: string;
   device?: "cpu" | "cuda";
   backend?: "onnx" | "reference";
   /** ONNX weight type (quantizing on the first start: the bar then shows every session as it is converted). */
@@ -46,7 +48,7 @@ export interface PromptSpec {
 /** Open `--model` and check that the prompt fits its positions (CliUsageError when it does not). */
 export async function openModel(opts: ModelOptions, spec: PromptSpec): Promise<OpenedPaliGemma> {
   const { PaliGemma } = await import("@paligemma-ts/paligemma");
-  const opened = await PaliGemma.open(opts.model);
+  const opened = await PaliGemma.open(opts.model, { revision: opts.revision });
   for (const w of opened.tokenizerReport.warnings) process.stderr.write(`paligemma: note: ${w}\n`);
   try {
     const what = spec.suffix === undefined ? "prompt" : "prefix + suffix";

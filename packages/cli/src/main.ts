@@ -30,6 +30,7 @@ import { collect, parseFiniteNumber, parsePositiveInt, parseSeed, parseTemperatu
 import type { GenerateOptions } from "./commands/generate.ts";
 import type { ScoreOptions } from "./commands/score.ts";
 import { addTrainCommands } from "./commands/train_commands.ts";
+import { registerServeCommands } from "./commands/serve_commands.ts";
 
 /** Where the command writes; `isTTY` on stderr turns the loading progress bar on. */
 export interface CliOutput {
@@ -106,6 +107,7 @@ export function buildProgram(io: CliIO): Command {
     });
 
   addTrainCommands(program, io);
+  registerServeCommands(program, io); // serve, batch, download; --revision wherever --model is taken
   return program;
 }
 

@@ -26,6 +26,20 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** An integer >= 0 (a queue limit: 0 = nothing may wait). */
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("Expected an integer >= 0.");
+  return n;
+}
+
+/** A TCP port, 0 (pick a free one) to 65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 65535) throw new InvalidArgumentError("Expected a port number from 0 to 65535.");
+  return n;
+}
+
 /**
  * A sampling seed: an integer in [0, 2^32 - 1], the range seededRng accepts (one random stream per
  * seed; a larger or negative seed would otherwise alias a smaller one).

@@ -16,6 +16,7 @@ export {
   type TokenizerReport,
 } from "./tokenizer_check.ts";
 export { CheckpointError, checkCheckpoint, detectLayout, paliGemmaWeightSpecs, CLASSIC_LAYOUT, MODERN_LAYOUT, type CheckpointProblem, type LoadProgress, type WeightLayout } from "./load.ts";
+export { HubCacheError, hubCacheDir, isRepoId, repoFolderName, resolveHubSnapshot, resolveModelDir, type HubEnv, type HubLookup, type ResolvedModel } from "./hub_cache.ts";
 export { OpenedPaliGemma, ModelDirError, checkPositions, promptIds } from "./open.ts";
 export { quantizationPlan, checkWeightDType, WEIGHT_DTYPES, type WeightDType } from "./quantization_plan.ts";
 export { modelKernels, type BackendName, type KernelOptions } from "./model_kernels.ts";
@@ -27,5 +28,7 @@ export { bestOfN, type BestOfNRequest } from "./best_of_n.ts";
 export { PaliGemmaVision, multiModalProjector, projectorBlock, type DecoderRunner, type VisionRunner } from "./runners.ts";
 export { checkDecodeRequest, decodeLoop, emptyTimings, type DecodeLoopOptions, type DecodeLoopRequest, type GenerationTimings, type LoopEvent } from "./generate.ts";
 export { TextStreamer } from "./text_streamer.ts";
+export { attentionProbabilities, imageAttentionMap, windowedMask, type ImageAttentionMap, type ProbeInputs } from "./attention_probe.ts";
+export { AttentionRecorder, type ProbeRequest, type RecordedStep, type TokenAttention } from "./attention_recorder.ts";
 export { PaliGemma, type LoadOptions, type GenerateRequest, type GenerateResult, type PromptImages, type TokenEvent } from "./paligemma.ts";
 export * from "./segmentation/index.ts";

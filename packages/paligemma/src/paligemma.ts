@@ -27,6 +27,7 @@ import { bestOfN } from "./best_of_n.ts";
 import { type DecodeLoopOptions, type GenerationTimings, checkDecodeRequest, decodeLoop, emptyTimings } from "./generate.ts";
 import { leftPadBatch, prefillMask } from "./inputs.ts";
 import { mergeImageFeatures } from "./merge.ts";
+import type { HubLookup } from "./hub_cache.ts";
 import { type KernelOptions, modelKernels } from "./model_kernels.ts";
 import { OpenedPaliGemma, checkPositions, promptIds } from "./open.ts";
 import { type DecoderRunner, PaliGemmaVision, type VisionRunner } from "./runners.ts";
@@ -104,9 +105,9 @@ export class PaliGemma {
   /** The decoder, its logits checked for NaN / Infinity after every pass. */
   readonly decoder: DecoderRunner;
 
-  /** Read and check config.json, tokenizer.model and the checkpoint headers, without loading weights (open.ts). */
-  static open(dir: string): Promise<OpenedPaliGemma> {
-    return OpenedPaliGemma.open(dir);
+  /** Read and check config.json, tokenizer.model and the checkpoint headers, without loading weights (open.ts); `model` may be a Hub id (hub_cache.ts). */
+  static open(model: string, lookup?: HubLookup): Promise<OpenedPaliGemma> {
+    return OpenedPaliGemma.open(model, lookup);
   }
 
   /** Load a checkpoint folder (or an already opened one): config.json, tokenizer.model, model.safetensors (or sharded). */
