@@ -41,6 +41,8 @@ interface TrainOptions {
 
 interface EvalOptions {
   model: string;
+  /** With a Hub id for --model (the option is added by serve_commands.ts to every --model command). */
+  revision?: string;
   scenes: number;
   seed: number;
   tasks?: string;
@@ -146,12 +148,14 @@ async function runEval(o: EvalOptions, io: CliIO): Promise<void> {
   const tasks = o.tasks ? o.tasks.split(",").map((t) => t.trim()) : [...TASK_NAMES];
   const { CliUsageError } = await import("../errors.ts");
   for (const t of tasks) if (!(TASK_NAMES as readonly string[]).includes(t)) throw new CliUsageError(`--tasks: unknown task "${t}" (expected some of ${TASK_NAMES.join(", ")})`);
-  const model = await PaliGemma.load(o.model);
+  const opened = await PaliGemma.open(o.model, { revision: o.revision }); // a folder or a cached Hub id
+  const model = await PaliGemma.load(opened);
   const size = model.config.vision_config.image_size;
   const world = worldConfig({ imageSize: size, patchSize: model.config.vision_config.patch_size });
   const t0 = performance.now();
   const r = await evaluate(model, world, { perTask: o.scenes, start: o.seed * 1_000_000, tasks: tasks as never });
   await model.dispose();
+  opened.close();
   const seconds = (performance.now() - t0) / 1000;
   if (o.json) io.stdout.write(`${JSON.stringify({ model: o.model, scenes: o.scenes, seed: o.seed, seconds, results: r.results })}\n`);
   else io.stdout.write(`${r.summary}\n`);
