@@ -54,6 +54,6 @@ const segAnswer = "<loc0000><loc0000><loc1023><loc0880>" + codes.map((c) => `<se
 const [seg] = parseSegmentations(segAnswer, size);
 console.log(`\nsegment answer: 4 loc + ${SEG_TOKENS} seg tokens + label -> "${seg.label}", box [${seg.box.xmin},${seg.box.ymin},${seg.box.xmax},${seg.box.ymax}], codes as the 4x4 latent grid:`);
 for (let r = 0; r < 4; r++) console.log(`  ${seg.codes.slice(r * 4, r * 4 + 4).map((c) => String(c).padStart(3)).join(" ")}`);
-console.log("(a VQ-VAE decoder, not part of this repo, turns the 16 codes into a 64x64 mask resized into the box)");
+console.log("(the VQ-VAE decoder turns the 16 codes into a 64x64 mask resized into the box: lesson 20)");
 console.log(`15 codes instead of 16 -> ${parseSegmentations(segAnswer.replace("<seg008>", ""), size).length} objects`);
 await model.dispose();

@@ -3,9 +3,10 @@
 // sections 2 and 7) and exit 1 with one line per violation, grouped by rule.
 //
 //   layering   a package depends only on packages below it:
-//                tensor <- core <- {siglip, gemma} <- paligemma <- train <- cli
+//                tensor <- core <- {siglip, gemma} <- paligemma <- {train, serve} <- cli
 //                processor -> tensor only; paligemma may use processor; train (training from
-//                scratch) may use everything below cli; examples/notebooks may use any
+//                scratch) and serve (worker runner, HTTP API, batch runs, Hub downloads) may use
+//                everything below cli, not each other; examples/notebooks may use any
 //              checked in every package.json AND in the import statements of src/, test/, bench/,
 //              bin/, scripts/ and examples/ files: an import of `@paligemma-ts/x` must be a declared dependency (a
 //              devDependency counts only outside src/), a src file's other bare imports must be in
@@ -40,7 +41,8 @@ const LAYERS = {
   processor: ["tensor"],
   paligemma: ["siglip", "gemma", "processor", "core", "tensor"],
   train: ["paligemma", "siglip", "gemma", "processor", "core", "tensor"],
-  cli: ["train", "paligemma", "siglip", "gemma", "processor", "core", "tensor"],
+  serve: ["paligemma", "siglip", "gemma", "processor", "core", "tensor"],
+  cli: ["train", "serve", "paligemma", "siglip", "gemma", "processor", "core", "tensor"],
   examples: "*",
   notebooks: "*",
 };

@@ -20,16 +20,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 # 1. jupyter nbconvert
-if [ ! -x /usr/bin/jupyter-nbconvert ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "run-notebooks: /usr/bin/jupyter-nbconvert is missing; install it with: sudo apt-get install -y jupyter-nbconvert" >&2
-    exit 1
-  fi
-  echo "run-notebooks: installing jupyter-nbconvert (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=300 update -qq
-  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends jupyter-nbconvert >/dev/null
-fi
+bash scripts/apt-ensure.sh /usr/bin/jupyter-nbconvert jupyter-nbconvert --no-install-recommends
 
 # 2. deno (the npm package's bin script hard-links the platform binary next to itself on first run)
 DENO_BIN_SCRIPT=notebooks/node_modules/.bin/deno

@@ -2,8 +2,10 @@
  * @paligemma-ts/cli — the `paligemma` command (bin/paligemma.mjs runs src/main.ts through tsx).
  *
  *   main.ts               commander program; `main(argv)` resolves to the exit code
- *   commands/generate.ts  paligemma generate (greedy / sampling, --stream, --json, --draw)
+ *   commands/generate.ts  paligemma generate (greedy / sampling / beams / best-of, several images, --stream, --json, --draw)
+ *   commands/objects.ts   detection / segmentation answers -> boxes, masks (VQ-VAE decoder, COCO RLE), drawing
  *   commands/score.ts     paligemma score (mean NLL of a suffix)
+ *   commands/serve_commands.ts  paligemma serve | batch | download (@paligemma-ts/serve), --revision
  *   errors.ts             one-line `paligemma: error: ...` reporting
  *   option_values.ts      option parsers, greedy-vs-sampling rule
  *   input_paths.ts        early checks of --image

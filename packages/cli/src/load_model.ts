@@ -22,7 +22,9 @@ import { createLoadProgress } from "./progress_bar.ts";
 import type { CliIO } from "./main.ts";
 
 export interface ModelOptions {
+  /** A checkpoint folder, or a Hugging Face id found in the local Hub cache (at `revision`). */
   model: string;
+  revision?: string;
   device?: "cpu" | "cuda";
   backend?: "onnx" | "reference";
   /** ONNX weight type (quantizing on the first start: the bar then shows every session as it is converted). */
@@ -40,16 +42,18 @@ export interface PromptSpec {
   prompt: string;
   suffix?: string;
   newTokens: number;
+  /** Images the prompt is about (default 1): N <image> tokens each. */
+  numImages?: number;
 }
 
 /** Open `--model` and check that the prompt fits its positions (CliUsageError when it does not). */
 export async function openModel(opts: ModelOptions, spec: PromptSpec): Promise<OpenedPaliGemma> {
   const { PaliGemma } = await import("@paligemma-ts/paligemma");
-  const opened = await PaliGemma.open(opts.model);
+  const opened = await PaliGemma.open(opts.model, { revision: opts.revision });
   for (const w of opened.tokenizerReport.warnings) process.stderr.write(`paligemma: note: ${w}\n`);
   try {
     const what = spec.suffix === undefined ? "prompt" : "prefix + suffix";
-    opened.checkPositions([opened.promptIds(spec.prompt, spec.suffix).ids], spec.newTokens, what);
+    opened.checkPositions([opened.promptIds(spec.prompt, spec.suffix, spec.numImages ?? 1).ids], spec.newTokens, what);
     return opened;
   } catch (e) {
     opened.close();

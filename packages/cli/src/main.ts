@@ -1,9 +1,11 @@
 /**
  * main.ts — the `paligemma` command: parse the command line with commander, run a subcommand.
  *
- *   paligemma generate --model DIR --image FILE --prompt TEXT [sampling, device, output options]
- *   paligemma score    --model DIR --image FILE --prefix TEXT --suffix TEXT [--json]
+ *   paligemma generate --model DIR --image FILE [--image FILE...] --prompt TEXT [decoding, device, output options]
+ *   paligemma score    --model DIR --image FILE [--image FILE...] --prefix TEXT --suffix TEXT [--json]
  *   paligemma cache    verify|clear [--cache DIR] [--model DIR] [--json]   (the weight cache)
+ *   paligemma train    --out DIR [--steps N] [--batch B] [--seed S] [--resume] ...   (commands/train_commands.ts)
+ *   paligemma eval     --model DIR [--scenes N] [--seed S] [--json]
  *
  * Teaches: the shape of a well-behaved command-line tool.
  *   - stdout is the answer only (text, or exactly one JSON object with --json); everything for the
@@ -25,10 +27,12 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Argument, Command, CommanderError, Option } from "commander";
 import { EXIT_OK, EXIT_USAGE, reportError } from "./errors.ts";
-import { parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
+import { collect, parseFiniteNumber, parsePositiveInt, parseSeed, parseTemperature, parseTopP } from "./option_values.ts";
 import type { GenerateOptions } from "./commands/generate.ts";
 import type { ScoreOptions } from "./commands/score.ts";
 import type { CacheOptions } from "./commands/cache.ts";
+import { addTrainCommands } from "./commands/train_commands.ts";
+import { registerServeCommands } from "./commands/serve_commands.ts";
 
 /** Where the command writes; `isTTY` on stderr turns the loading progress bar on. */
 export interface CliOutput {
@@ -47,7 +51,7 @@ const VERSION = "0.1.0";
 function addInputOptions(cmd: Command): Command {
   return cmd
     .requiredOption("--model <dir>", "checkpoint folder (config.json, *.safetensors, tokenizer.model)")
-    .requiredOption("--image <file>", "image file (PNG, JPEG, BMP, GIF, TIFF); resized to the model's size");
+    .requiredOption("--image <file>", "image file (PNG, JPEG, BMP, GIF, TIFF); resized to the model's size; repeat it for a prompt about several images (in order)", collect);
 }
 
 /** Where to run and how to print, shared by every model command (listed last in --help). */
@@ -75,7 +79,7 @@ export function buildProgram(io: CliIO): Command {
 
   const generate = program
     .command("generate")
-    .description("answer a prompt about an image (caption, VQA, OCR, detection); greedy unless a sampling option is given");
+    .description("answer a prompt about an image (caption, VQA, OCR, detection, segmentation); greedy unless a sampling or beam option is given");
   addInputOptions(generate)
     .requiredOption("--prompt <text>", 'the prefix, e.g. "caption en", "answer en what is this?", "detect cat"')
     .option("--max-new-tokens <n>", "most tokens to generate", parsePositiveInt, 64)
@@ -83,9 +87,13 @@ export function buildProgram(io: CliIO): Command {
     .option("--top-p <p>", "sample from the smallest set of tokens with this much probability (implies sampling)", parseTopP)
     .option("--top-k <k>", "sample from the k most likely tokens (implies sampling)", parsePositiveInt)
     .option("--seed <s>", "random seed for sampling, an integer in [0, 2^32 - 1]", parseSeed, 0)
+    .option("--num-beams <n>", "beam search with n beams (deterministic)", parsePositiveInt)
+    .option("--length-penalty <x>", "beam search: score = sum log p / length^x (default 1; > 1 favors longer answers)", parseFiniteNumber)
+    .option("--best-of <n>", "draw n samples, keep the one with the highest mean log-probability", parsePositiveInt)
     .option("--ignore-eos", "keep generating after <eos> (exactly --max-new-tokens tokens)")
     .addOption(new Option("--stream", "print text as tokens arrive").conflicts("json"))
-    .option("--draw <out.png>", "parse <loc> boxes in the answer and save the image with them drawn");
+    .option("--draw <out.png>", "parse <loc> boxes (and <seg> masks) in the answer and save the first image with them drawn")
+    .option("--vae <file>", "segmentation-mask decoder, big_vision's vae-oid.npz (or a .safetensors copy); default $PALIGEMMA_VAE or ~/.cache/paligemma-ts/vae-oid.npz");
   addRuntimeOptions(generate).action(async (opts: GenerateOptions) => {
       const { runGenerate } = await import("./commands/generate.ts");
       await runGenerate(opts, io);
@@ -105,13 +113,15 @@ export function buildProgram(io: CliIO): Command {
     .description("check (verify) or delete (clear) the weight cache of quantized / widened weights")
     .addArgument(new Argument("<action>", "verify: check every file's size and checksum; clear: delete").choices(["verify", "clear"]))
     .option("--cache <dir>", "cache root (default: $PALIGEMMA_CACHE or ~/.cache/paligemma-ts)")
-    .option("--model <dir>", "clear: only what was made from this checkpoint folder")
+    .option("--model <model>", "clear: only what was made from this checkpoint folder (or Hugging Face id in the local Hub cache)")
     .option("--json", "print exactly one JSON object on stdout")
     .action(async (action: "verify" | "clear", opts: CacheOptions) => {
       const { runCache } = await import("./commands/cache.ts");
       await runCache(action, opts, io);
     });
 
+  addTrainCommands(program, io);
+  registerServeCommands(program, io); // serve, batch, download; --revision wherever --model is taken (cache included)
   return program;
 }
 

@@ -11,7 +11,10 @@
  *   --top-k / --top-p without --temperature     ->  sample at temperature 1
  *   --temperature 0                             ->  greedy, whatever else is given
  *
- * Leaves out: repetition penalties, beam search (the library does not offer them).
+ *   --num-beams N                               ->  beam search (deterministic; no sampling options)
+ *   --best-of N                                 ->  N samples, the one with the best mean log-probability
+ *
+ * Leaves out: repetition penalties.
  */
 import { MAX_SEED } from "@paligemma-ts/tensor";
 import { InvalidArgumentError } from "commander";
@@ -20,6 +23,20 @@ import { InvalidArgumentError } from "commander";
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("Expected a positive integer.");
+  return n;
+}
+
+/** An integer >= 0 (a queue limit: 0 = nothing may wait). */
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError("Expected an integer >= 0.");
+  return n;
+}
+
+/** A TCP port, 0 (pick a free one) to 65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 65535) throw new InvalidArgumentError("Expected a port number from 0 to 65535.");
   return n;
 }
 
@@ -33,6 +50,17 @@ export function parseSeed(value: string): number {
   return n;
 }
 
+/** Any finite number (length penalty). */
+export function parseFiniteNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError("Expected a finite number.");
+  return n;
+}
+
+/** Repeatable options (--image a.png --image b.png) collect into a list, in order. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 /** A finite number >= 0 (temperature; 0 means greedy). */
 export function parseTemperature(value: string): number {

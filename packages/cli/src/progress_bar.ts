@@ -20,13 +20,13 @@ export interface LoadProgress {
 
 const NOOP: LoadProgress = { update() {}, stop() {} };
 
-/** A bar on `stream` when it is a TTY and `enabled`; otherwise a no-op. */
-export function createLoadProgress(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): LoadProgress {
+/** A bar on `stream` when it is a TTY and `enabled`; otherwise a no-op. `title` leads the line (batch: "Images"). */
+export function createLoadProgress(enabled: boolean, stream: NodeJS.WriteStream = process.stderr, title = "Loading model"): LoadProgress {
   if (!enabled || !stream.isTTY) return NOOP;
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: "Loading model |{bar}| {percentage}% | {label}",
+      format: `${title} |{bar}| {percentage}% | {label}`,
       barCompleteChar: "\u2588",
       barIncompleteChar: "\u2591",
       hideCursor: true,

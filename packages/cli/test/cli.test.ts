@@ -7,24 +7,25 @@
  *     12 golden greedy ids EXACTLY (ids, not floats: no tolerance), for every prompt in golden.json;
  *   - `score --json` matches golden `score.mean_suffix_nll` within 1e-4 (absolute);
  *   - --draw writes a PNG; --stream prints the same text as the JSON answer;
+ *   - `--image a --image b` is one prompt about both (2 x N image tokens), the same answer as the
+ *     library's generate with the image list; `--num-beams 1` reproduces the greedy goldens, more beams
+ *     add a "score"; "segment" without the mask decoder says so in one stderr line, `--vae` a missing
+ *     file is a usage error;
  *   - `--dtype int8-lowmem` (int8, MLP down_proj int4) scores within 0.5 of the golden NLL (the bound
  *     onnx_quantized.test.ts gives any int4 decoder linear);
  *   - `cache verify` passes on a fresh cache and names a file with a flipped byte (exit 1, one error
- *     line); `cache clear` removes the dir;
+ *     line); `cache clear --model` of another checkpoint keeps it, `cache clear` removes the dir;
  *   - Linux: the launcher re-executes itself once with MALLOC_MMAP_THRESHOLD_=1048576, and keeps a
  *     value the user set (seen through a --require hook that logs each process's setting);
  *   - bad input (missing model dir, config.json not JSON, a file that is not an image, --device tpu)
  *     exits non-zero with ONE stderr line naming the problem, and no stack trace.
  */
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { type Run, ROOT, VAE, cli, expectOneLineError, fixtureDir } from "./run_cli.ts";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = fileURLToPath(new URL("../bin/paligemma.mjs", import.meta.url));
 const FIXTURES = ["paligemma-tiny", "paligemma2-tiny"] as const;
 const BACKENDS = ["reference", "onnx"] as const;
 const NLL_TOL = 1e-4;
@@ -34,27 +35,7 @@ interface Golden {
   score: { prefix: string; suffix: string; input_ids: number[]; mean_suffix_nll: number };
 }
 
-const fixtureDir = (name: string) => join(ROOT, "fixtures", name);
 const golden = (name: string): Golden => JSON.parse(readFileSync(join(fixtureDir(name), "golden.json"), "utf8"));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawn the CLI like a user would; stderr is a pipe (not a TTY), so no progress bar. */
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PALIGEMMA_DEBUG: "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolveRun({ code, stdout, stderr }));
-  });
-}
 
 const tmp = mkdtempSync(join(tmpdir(), "paligemma-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -75,7 +56,9 @@ describe.each(FIXTURES)("%s", (fixture) => {
       const lines = r.stdout.trim().split("\n");
       expect(lines).toHaveLength(1); // exactly one JSON object
       const out = JSON.parse(lines[0]);
-      expect(Object.keys(out).sort()).toEqual(["generatedIds", "inputIds", "text", "timings"]);
+      const task = /^(detect|segment) /.test(prompt); // the structured tasks add their objects
+      expect(Object.keys(out).sort()).toEqual(["generatedIds", "inputIds", ...(task ? ["objects"] : []), "text", "timings"]);
+      if (task) expect(Array.isArray(out.objects)).toBe(true);
       expect(Object.keys(out.timings).sort()).toEqual(["decodeMsPerToken", "loadMs", "prefillMs", "visionMs"]);
       for (const v of Object.values(out.timings)) expect(v).toBeTypeOf("number");
       expect(typeof out.text).toBe("string");
@@ -119,20 +102,66 @@ describe("--draw", () => {
   });
 });
 
+describe("several images, beam search, segmentation", () => {
+  const model = fixtureDir("paligemma-tiny");
+  const a = join(model, "image.png");
+  const b = join(ROOT, "fixtures", "images", "chelsea.png");
+  const g = golden("paligemma-tiny");
+
+  it("--image a --image b: one prompt with 2 x N image tokens, the library's answer for [[a, b]]", async () => {
+    const r = await cli(["generate", "--model", model, "--image", a, "--image", b, "--prompt", "caption en", "--json", "--max-new-tokens", "5", "--ignore-eos", "--backend", "reference"]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    const { PaliGemma } = await import("@paligemma-ts/paligemma");
+    const { loadImage } = await import("@paligemma-ts/processor");
+    const lib = await PaliGemma.load(model, { backend: "reference" });
+    const want = await lib.generate({ images: [[await loadImage(a), await loadImage(b)]], prompts: ["caption en"], maxNewTokens: 5, ignoreEos: true });
+    const N = lib.config.num_image_tokens;
+    expect(out.inputIds.filter((id: number) => id === lib.config.image_token_index)).toHaveLength(2 * N);
+    expect(out.inputIds).toEqual(want.inputIds[0]);
+    expect(out.generatedIds).toEqual(want.generatedIds[0]);
+    const s = await cli(["score", "--model", model, "--image", a, "--image", b, "--prefix", "caption en", "--suffix", "a cat", "--json"]);
+    expect(s.code).toBe(0);
+    const scored = JSON.parse(s.stdout);
+    const libScore = await lib.score([await loadImage(a), await loadImage(b)], "caption en", "a cat");
+    expect(Math.abs(scored.meanNll - libScore.meanNll)).toBeLessThan(1e-4);
+    await lib.dispose();
+  });
+
+  it("--num-beams 1 reproduces the greedy goldens; --num-beams 3 adds a score", async () => {
+    const c = g.cases[0];
+    const one = await cli(["generate", "--model", model, "--image", a, "--prompt", c.prompt, "--json", "--max-new-tokens", "12", "--ignore-eos", "--num-beams", "1"]);
+    expect(one.stderr).toBe("");
+    expect(JSON.parse(one.stdout).generatedIds).toEqual(c.greedy_ids);
+    const three = await cli(["generate", "--model", model, "--image", a, "--prompt", c.prompt, "--json", "--max-new-tokens", "6", "--num-beams", "3"]);
+    const out = JSON.parse(three.stdout);
+    expect(out.score).toBeTypeOf("number");
+    expect(out.score).toBeLessThanOrEqual(0);
+    const bad = await cli(["generate", "--model", model, "--image", a, "--prompt", c.prompt, "--num-beams", "2", "--temperature", "0.5"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^paligemma: error: --num-beams is deterministic/);
+  });
+
+  it("segment without the mask decoder: the answer still prints, one stderr line says masks need it; --vae names the file", async () => {
+    const env = { PALIGEMMA_VAE: join(tmp, "no-vae-here.npz") };
+    const r = await cli(["generate", "--model", model, "--image", a, "--prompt", "segment cat", "--json", "--max-new-tokens", "4"], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr.trimEnd().split("\n")).toEqual([`paligemma: segmentation masks need the VQ-VAE decoder (big_vision's vae-oid.npz): pass --vae PATH or put it at ${env.PALIGEMMA_VAE}; boxes and labels only`]);
+    const withVae = await cli(["generate", "--model", model, "--image", a, "--prompt", "segment cat", "--json", "--max-new-tokens", "4", "--vae", VAE], env);
+    expect(withVae.code).toBe(0);
+    expect(withVae.stderr).toBe("");
+    expect(Array.isArray(JSON.parse(withVae.stdout).objects)).toBe(true); // a segment prompt always lists its objects
+    const missing = await cli(["generate", "--model", model, "--image", a, "--prompt", "segment cat", "--vae", join(tmp, "nope.npz")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^paligemma: error: --vae file '.*nope\.npz' does not exist/);
+  });
+});
+
 describe("errors: one line on stderr, non-zero exit, no stack trace", () => {
   const model = fixtureDir("paligemma-tiny");
   const image = join(model, "image.png");
 
-  function expectOneLineError(r: Run, pattern: RegExp): void {
-    console.log(`exit ${r.code}: ${r.stderr.trimEnd()}`);
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toBe("");
-    const lines = r.stderr.trimEnd().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^paligemma: error: /);
-    expect(lines[0]).not.toMatch(/\n\s+at /);
-    expect(lines[0]).toMatch(pattern);
-  }
 
   it("missing model dir: a usage error (exit 2)", async () => {
     const missing = join(tmp, "no-such-model");
@@ -221,6 +250,9 @@ describe("paligemma cache verify|clear", () => {
     expect(bad.stdout).toContain(`broken: ${victim}: data fails its checksum`);
     expect(bad.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(bad.stderr).toMatch(/^paligemma: error: cache verify: 1 broken file, 0 stale dirs/);
+    const other = await cli(["cache", "clear", "--cache", cache, "--model", fixtureDir("paligemma2-tiny")]); // not the checkpoint it was made from
+    expect(other.code).toBe(0);
+    expect(other.stdout).toMatch(/^removed 0 weight-cache dirs \(0\.00 GB\) from .* made from /);
     const cleared = await cli(["cache", "clear", "--cache", cache]);
     expect(cleared.code).toBe(0);
     expect(cleared.stdout).toMatch(/^removed 1 weight-cache dir \(/);

@@ -23,6 +23,7 @@ export { rotaryInvFreq, rotaryTables, type RotaryTables } from "./rotary_embeddi
 export { attentionMask, causalMask, bidirectionalMask, prefixLmMask, slidingWindowMask, type AttentionMaskOptions } from "./attention_mask.ts";
 export { selfAttention, type AttentionWeights, type AttentionContext } from "./attention.ts";
 export { KVCache, LayerKVCache, type KVCacheShape } from "./kv_cache.ts";
+export { KVRowTable } from "./kv_row_table.ts";
 export { gatedMlp, type GatedMlpWeights } from "./gated_mlp.ts";
 export { mlp, type MlpWeights } from "./mlp.ts";
 export { ConfigError, withDefaults, requirePositiveInt, requirePositiveNumber, requirePositiveOrNull, requireTokenId, MAX_CONFIG_INT } from "./model_config.ts";

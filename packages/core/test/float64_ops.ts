@@ -171,6 +171,9 @@ export class Float64Ops implements Ops<F64> {
   softmax = unsupported("softmax");
   reduceMean = unsupported("reduceMean");
   patchEmbed = unsupported("patchEmbed");
+  relu = unsupported("relu");
+  conv2d = unsupported("conv2d");
+  convTranspose2d = unsupported("convTranspose2d");
   reshape = unsupported("reshape");
   transpose = unsupported("transpose");
   concat = unsupported("concat");

@@ -44,7 +44,7 @@ export interface GemmaForwardInput {
   cache?: KVCache | null;
   /** Default "all". */
   logits?: LogitsWanted;
-  /** Called with "text.layer{i}.input", "text.layer{i}.output", "text.final_norm". */
+  /** Called with "text.layer{i}.input", "text.layer{i}.output", "text.final_norm" (the rows the head ran on: the last with logits "last"). */
   trace?: Trace;
 }
 
@@ -178,10 +178,12 @@ export class GemmaModel {
     const want = input.logits ?? "all";
     let logits: Tensor | null = null;
     if (want !== "none" || trace) {
-      const rows = want === "last" && !trace ? x.slice(1, T - 1, T) : x; // [B, R, H]
+      // "last" runs the head on the last position only, traced or not (a traced prefill must not
+      // cost T x V logits); "all", and "none" with a trace, on every position.
+      const rows = want === "last" ? x.slice(1, T - 1, T) : x; // [B, R, H]
       const out = await run(this.head, { hidden_states: rows }, trace ? ["logits", "final_norm"] : ["logits"]);
-      if (trace) trace("text.final_norm", out.final_norm);
-      logits = want === "none" ? null : want === "last" && trace ? out.logits.slice(1, T - 1, T) : out.logits; // [B, T|1, V]
+      if (trace) trace("text.final_norm", out.final_norm); // [B, R, H]
+      logits = want === "none" ? null : out.logits; // [B, T|1, V]
     }
     this.stats.forwards++;
     this.stats.blockMs += inBlocks;

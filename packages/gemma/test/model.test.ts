@@ -14,10 +14,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type KVCache, attentionMask, rotaryTables } from "@paligemma-ts/core";
-import { Checkpoint, CheckpointWeights, OnnxKernels, ReferenceKernels, Tensor, TensorParams, div, maxAbsDiff, randNormal, releaseAllSessions, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
+import { Checkpoint, CheckpointWeights, OnnxKernels, ReferenceKernels, Tensor, TensorParams, checkpointKernels, div, maxAbsDiff, randNormal, releaseAllSessions, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { GemmaModel, embeddingNormalizer, gemmaBlocks, gemmaConfig, gemmaWeightSpecs, slidingWindowOf } from "../src/index.ts";
-import { fixture, kernelsFor, openFixture } from "./fixtures.ts";
+import { fixture, openFixture } from "./fixtures.ts";
 
 afterAll(() => releaseAllSessions());
 const TOL = 1e-4; // max-abs vs the PyTorch float32 reference
@@ -32,7 +32,7 @@ describe.each(["paligemma-tiny", "paligemma2-tiny"])("Gemma golden parity: %s", 
   const mask = attentionMask({ queryLength: T, prefixEnd: T }); // prefill of a prompt: bidirectional
 
   it.each(["reference", "onnx"] as const)("%s kernels: each layer maps the reference input to the reference output within 1e-4", async (kind) => {
-    const kernels = kernelsFor(kind, ckpt);
+    const kernels = checkpointKernels(kind, ckpt);
     const blocks = gemmaBlocks(c).slice(1); // the layers (block 0 is the head)
     const { cos, sin } = rotaryTables(positions, c.head_dim, c.rope_theta);
     const empty = new Tensor("float32", [1, 0, c.num_key_value_heads * c.head_dim], new Float32Array(0));
@@ -49,7 +49,7 @@ describe.each(["paligemma-tiny", "paligemma2-tiny"])("Gemma golden parity: %s", 
   });
 
   it.each(["reference", "onnx"] as const)("%s kernels: the forward's traces, final norm and every prefill logit within 1e-4", async (kind) => {
-    const model = await GemmaModel.create(kernelsFor(kind, ckpt), c);
+    const model = await GemmaModel.create(checkpointKernels(kind, ckpt), c);
     const traces = new Map<string, Tensor>();
     const { logits } = await model.forward({ inputsEmbeds: div(input0, embeddingNormalizer(c)).reshape([1, T, c.hidden_size]), positions, mask, logits: "all", trace: (n, t) => traces.set(n, t) });
     for (const k of Object.keys(JSON.parse(readFileSync(fixture(name, "golden.json"), "utf8")).tensors).filter((k) => k.startsWith("trace.text."))) {

@@ -78,6 +78,21 @@ export async function machineLimits(K = 2048, N = 16384, threads?: number): Prom
   }
 }
 
+/** The float32 MatMul ceiling at one shape [M, K] x [K, N] (weight an initializer): GFLOP/s at the best and median run. */
+export async function matmulCeiling(M: number, K: number, N: number, threads?: number, runs = 8): Promise<Ceiling> {
+  const g = new Graph("matmul_ceiling");
+  const x = g.input("x", "float32", [M, K]);
+  g.output(g.op("MatMul", [x, g.initializer("w", randomTensor([K, N], 4))]), "y"); // [M, N]
+  const s = await createSession(g, { threads });
+  try {
+    const t = await timeRuns(s, randomTensor([M, K], 5), 2, runs);
+    const flops = 2 * M * K * N;
+    return { bestMs: t.best, medianMs: t.median, best: flops / t.best / 1e6, median: flops / t.median / 1e6 };
+  } finally {
+    await s.dispose();
+  }
+}
+
 /** A quantized linear kernel as the decoder runs it at M=1. */
 export type QuantKind = "int8-dqmm" | "int4-nbits" | "int8-nbits";
 

@@ -1,7 +1,7 @@
 /**
  * generate.ts — the generation loop: encode the images once, prefill the prompt, decode token by token.
  *
- * Teaches the loop, for a batch of B (image, prompt) rows:
+ * Teaches the loop, for a batch of B (images, prompt) rows (prefill.ts does the first three lines):
  *   features = project(vision(pixel_values))                  once per image, never during decoding
  *   x        = merge(embed(ids), features / sqrt(H))          [B, L, H], rows left-padded to L
  *   logits   = decoder(x, positions, prefix-LM mask, cache)   prefill: L slots into the cache, "last" logits
@@ -10,22 +10,23 @@
  *            logits = decoder(embed(tok), position + 1, mask over all real slots, cache)   one slot each
  * Each row gets its own random stream (seed + row), and a stopped row is fed <pad> (its outputs are
  * ignored) so that the other rows keep one shared cache timeline.
- * Checked before any work (checkDecodeRequest): maxNewTokens, sampling options, seed, one image per
- * row, and that the longest row fits the decoder's positions (open.ts: prompt + maxNewTokens <=
- * max_position_embeddings, as Hugging Face counts max_length = prompt + max_new_tokens).
+ * Checked before any work (checkDecodeRequest): maxNewTokens, sampling options, seed, that the rows'
+ * <image> tokens match the images given, and that the longest row fits the decoder's positions
+ * (open.ts: prompt + maxNewTokens <= max_position_embeddings, as Hugging Face counts
+ * max_length = prompt + max_new_tokens). Beam search and best-of-n live in beam_search.ts and
+ * best_of_n.ts; they share the prefill.
  * Timings: the first token of each row is picked from the prefill logits, so decodeMsPerToken =
  * decodeMs / (generated tokens - rows), i.e. decodeMs / (n - 1) for one row (0 when nothing decoded).
  *
  * Reference: Hugging Face transformers `GenerationMixin._sample` (greedy and multinomial decoding).
- * Leaves out: beam search, repetition penalties, speculative decoding.
+ * Leaves out: repetition penalties, speculative decoding.
  */
 import { type SamplingOptions, sampleToken, validateSamplingOptions } from "@paligemma-ts/core";
-import { ArgumentError, type Tensor, assertSeed, seededRng } from "@paligemma-ts/tensor";
+import { ArgumentError, assertSeed, seededRng } from "@paligemma-ts/tensor";
 import type { PaliGemmaConfig } from "./config.ts";
-import { decodeStep, leftPadBatch, prefillMask } from "./inputs.ts";
-import { mergeImageFeatures } from "./merge.ts";
+import { decodeStep } from "./inputs.ts";
 import { checkPositions } from "./open.ts";
-import type { DecoderRunner, VisionRunner } from "./runners.ts";
+import { type GenerationInputs, checkImages, encodeAndPrefill } from "./prefill.ts";
 
 export interface DecodeLoopOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -36,16 +37,7 @@ export interface DecodeLoopOptions extends SamplingOptions {
 }
 
 /** Everything one generation needs: the runners, the config, the inputs, the options, a timings record to fill. */
-export interface DecodeLoopRequest extends DecodeLoopOptions {
-  vision: VisionRunner;
-  decoder: DecoderRunner;
-  config: PaliGemmaConfig;
-  /** [B, 3, S, S], one image per row. */
-  pixelValues: Tensor;
-  /** Unpadded prompt ids per row. */
-  rows: readonly (readonly number[])[];
-  timings: GenerationTimings;
-}
+export interface DecodeLoopRequest extends DecodeLoopOptions, GenerationInputs {}
 
 export interface GenerationTimings {
   visionMs: number;
@@ -89,28 +81,20 @@ export async function* decodeLoop(request: DecodeLoopRequest): AsyncGenerator<Lo
   const { vision, decoder, config, pixelValues, rows, timings, ...options } = request;
   const { maxNewTokens } = options;
   checkDecodeRequest(config, rows, options); // every argument and the positions, before vision
-  if (pixelValues.shape[0] !== rows.length) throw new ArgumentError(`generate: ${pixelValues.shape[0]} images for ${rows.length} prompts (need one image per prompt)`);
+  checkImages(config, rows, pixelValues);
   const start = performance.now();
-  const batch = leftPadBatch(rows, config.pad_token_id);
   const B = rows.length;
-  const L = batch.ids[0].length;
-  timings.promptTokens = L;
-
-  let t = performance.now();
-  const features = await vision.project(await vision.encode(pixelValues)); // [B, N, H]
-  timings.visionMs = performance.now() - t;
   if (maxNewTokens === 0) {
+    timings.promptTokens = Math.max(...rows.map((r) => r.length));
     timings.totalMs = performance.now() - start;
     return;
   }
+  const prefilled = await encodeAndPrefill({ vision, decoder, config, pixelValues, rows, maxNewTokens, timings });
+  const { batch, cache } = prefilled;
+  const L = batch.ids[0].length;
+  let logits = prefilled.logits; // [B, 1, V]
 
-  t = performance.now();
-  const embeds = mergeImageFeatures(decoder.embed(batch.ids), batch.ids, features, config.image_token_index);
-  const cache = decoder.createCache(B, L + maxNewTokens);
-  let logits = (await decoder.forward({ inputsEmbeds: embeds, positions: batch.positions, mask: prefillMask(batch), cache, logits: "last" })).logits!; // [B, 1, V]
-  timings.prefillMs = performance.now() - t;
-
-  t = performance.now();
+  const t = performance.now();
   const rngs = rows.map((_, b) => seededRng((options.seed ?? 0) + b));
   const stop = new Set(options.stopTokenIds);
   const done = new Array<boolean>(B).fill(false);

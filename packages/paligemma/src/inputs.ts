@@ -53,6 +53,13 @@ export function leftPadBatch(rows: readonly (readonly number[])[], padId: number
   return out;
 }
 
+/** Each row repeated k times in place (rows b*k .. b*k + k-1 are copies of row b): K beams or samples per prompt. */
+export function repeatBatch(batch: PromptBatch, k: number): PromptBatch {
+  if (!Number.isInteger(k) || k < 1) throw new ArgumentError(`batch: repeat count must be a positive integer, got ${k}`);
+  const rep = <T>(xs: readonly T[]): T[] => xs.flatMap((x) => new Array<T>(k).fill(x));
+  return { ids: rep(batch.ids), keyMask: rep(batch.keyMask), positions: rep(batch.positions), prefixEnd: rep(batch.prefixEnd) };
+}
+
 /** The prefill mask [B, 1, L, L]: prefix bidirectional, the rest causal, padding never attended. */
 export function prefillMask(batch: PromptBatch): Tensor {
   const L = batch.ids[0].length;

@@ -14,7 +14,7 @@
  *
  * Reference: @paligemma-ts/tensor layer_ops/kernels.ts (the two kernel sets), onnx/checkpoint_weights.ts.
  */
-import { ArgumentError, type CacheProblem, CheckpointWeights, type ConvertProgress, type Device, type Kernels, type LinearPlan, OnnxKernels, ReferenceKernels, TensorParams } from "@paligemma-ts/tensor";
+import { ArgumentError, type CacheProblem, CheckpointWeights, type ConvertProgress, type Device, type Kernels, type LinearPlan, OnnxKernels, checkpointKernels } from "@paligemma-ts/tensor";
 import { type LoadProgress, paliGemmaWeightSpecs } from "./load.ts";
 import type { OpenedPaliGemma } from "./open.ts";
 import { type WeightDType, checkWeightDType, quantizationPlan } from "./quantization_plan.ts";
@@ -66,18 +66,24 @@ export async function modelKernels(opened: OpenedPaliGemma, options: KernelOptio
   if (backend === "reference") {
     if (dtype !== "f32" || options.plan) throw new ArgumentError(`PaliGemma.load: dtype "${dtype}" needs backend "onnx" (the reference kernels are float32)`);
     if (device === "cuda") noteReferenceIgnoresCuda();
-    // In the order PaliGemma.load compiles: the decoder (LM head first), then the vision tower and projector.
-  const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name).sort((a, b) => Number(b.startsWith(opened.layout.text)) - Number(a.startsWith(opened.layout.text)));
-    const params = TensorParams.fromCheckpoint(opened.checkpoint, names, (loaded, total, name) => options.onProgress?.({ stage: "weights", loaded, total, name }));
-    return { kernels: new ReferenceKernels(params.get), verified: Promise.resolve([]) };
+    const names = compileOrder(opened);
+    const kernels = checkpointKernels("reference", opened.checkpoint, { names, onRead: (loaded, total, name) => options.onProgress?.({ stage: "weights", loaded, total, name }) });
+    return { kernels, verified: Promise.resolve([]) };
   }
   const plan = options.plan ?? quantizationPlan(dtype, opened.config, opened.layout);
+  // Not checkpointKernels("onnx"): the weights are prepared (cache entries queued on the workers) before
+  // any session is compiled, and their checksum check is handed to the caller.
   const weights = new CheckpointWeights(opened.checkpoint, { plan, cacheRoot: options.cacheRoot, halfToFloat: options.halfToFloat });
-  // In the order PaliGemma.load compiles: the decoder (LM head first), then the vision tower and projector.
-  const names = paliGemmaWeightSpecs(opened.config, opened.layout).map((s) => s.name).sort((a, b) => Number(b.startsWith(opened.layout.text)) - Number(a.startsWith(opened.layout.text)));
   const onProgress = options.onProgress && ((p: ConvertProgress) => options.onProgress!({ stage: "convert", loaded: p.doneBytes, total: p.totalBytes, name: p.name, bytesPerSecond: p.bytesPerSecond }));
-  await weights.prepare({ names, onProgress });
+  await weights.prepare({ names: compileOrder(opened), onProgress });
   return { kernels: new OnnxKernels(weights, { device, threads: options.threads }, () => weights.close()), verified: weights.verified };
+}
+
+/** The model's tensor names in the order PaliGemma.load compiles: the decoder (LM head first), then the vision tower and projector. */
+function compileOrder(opened: OpenedPaliGemma): string[] {
+  return paliGemmaWeightSpecs(opened.config, opened.layout)
+    .map((s) => s.name)
+    .sort((a, b) => Number(b.startsWith(opened.layout.text)) - Number(a.startsWith(opened.layout.text)));
 }
 
 /** The reference kernels are plain TypeScript on the CPU: say once per process that they ignore "cuda". */

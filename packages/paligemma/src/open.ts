@@ -16,13 +16,17 @@
  *   prompt tokens (image tokens, <bos>, text, "\n", [suffix, <eos>]) + new tokens <= max_position_embeddings
  * (positions are 1-based, so the last new token sits at exactly that sum).
  *
+ * The model may also be a Hugging Face id (`google/paligemma-3b-pt-224`, optionally at a revision):
+ * it is found in the local Hub cache, offline (hub_cache.ts); a local folder of that name wins.
+ *
  * Reference: Hugging Face `PaliGemmaProcessor` (prompt layout), `from_pretrained` (config, then weights).
- * Leaves out: downloading (the folder must exist).
+ * Leaves out: downloading (the folder, or the cached snapshot, must exist).
  */
 import { statSync } from "node:fs";
 import { PaliGemmaTokenizer, buildPrompt } from "@paligemma-ts/processor";
 import { ArgumentError, Checkpoint, PaliGemmaError } from "@paligemma-ts/tensor";
 import { type PaliGemmaConfig, loadPaliGemmaConfig } from "./config.ts";
+import { type HubLookup, resolveModelDir } from "./hub_cache.ts";
 import { CheckpointError, type WeightLayout, checkCheckpoint, detectLayout } from "./load.ts";
 import { type TokenizerReport, checkTokenizerAgainstConfig } from "./tokenizer_check.ts";
 
@@ -46,8 +50,12 @@ export class OpenedPaliGemma {
     readonly tokenizerReport: TokenizerReport,
   ) {}
 
-  /** Open `dir`: config, tokenizer, checkpoint headers, all checked (ModelDirError, ConfigError, CheckpointError). */
-  static async open(dir: string): Promise<OpenedPaliGemma> {
+  /**
+   * Open `model` (a folder, or a Hub id found in the local cache at `lookup.revision`): config,
+   * tokenizer, checkpoint headers, all checked (ModelDirError, HubCacheError, ConfigError, CheckpointError).
+   */
+  static async open(model: string, lookup: HubLookup = {}): Promise<OpenedPaliGemma> {
+    const dir = resolveModelDir(model, lookup).dir;
     const st = statSync(dir, { throwIfNoEntry: false });
     if (!st) throw new ModelDirError(`model directory '${dir}' does not exist (expected ${WHAT})`);
     if (!st.isDirectory()) throw new ModelDirError(`model '${dir}' is not a directory (expected ${WHAT})`);
@@ -66,9 +74,9 @@ export class OpenedPaliGemma {
     }
   }
 
-  /** Prompt ids: "<image>" x N, <bos>, prompt + "\n" [, suffix, <eos>]; prefixLength = tokens before the suffix. */
-  promptIds(prompt: string, suffix?: string): { ids: number[]; prefixLength: number } {
-    return promptIds(this.tokenizer, this.config, prompt, suffix);
+  /** Prompt ids: "<image>" x N per image, <bos>, prompt + "\n" [, suffix, <eos>]; prefixLength = tokens before the suffix. */
+  promptIds(prompt: string, suffix?: string, numImages = 1): { ids: number[]; prefixLength: number } {
+    return promptIds(this.tokenizer, this.config, prompt, suffix, numImages);
   }
 
   /** Throw ArgumentError when some row + `newTokens` does not fit max_position_embeddings (see the header). */
@@ -81,9 +89,10 @@ export class OpenedPaliGemma {
   }
 }
 
-/** Prompt ids for one prompt (see OpenedPaliGemma.promptIds). */
-export function promptIds(tokenizer: PaliGemmaTokenizer, config: PaliGemmaConfig, prompt: string, suffix?: string): { ids: number[]; prefixLength: number } {
-  const p = buildPrompt(tokenizer, { prefix: prompt, suffix, numImageTokens: config.num_image_tokens });
+/** Prompt ids for one prompt with `numImages` images (see OpenedPaliGemma.promptIds). */
+export function promptIds(tokenizer: PaliGemmaTokenizer, config: PaliGemmaConfig, prompt: string, suffix?: string, numImages = 1): { ids: number[]; prefixLength: number } {
+  if (!Number.isInteger(numImages) || numImages < 1) throw new ArgumentError(`prompt: numImages must be a positive integer, got ${numImages}`);
+  const p = buildPrompt(tokenizer, { prefix: prompt, suffix, numImageTokens: config.num_image_tokens, imagesPerPrompt: numImages });
   return { ids: p.inputIds, prefixLength: p.tokenTypeIds.filter((t) => t === 0).length };
 }
 

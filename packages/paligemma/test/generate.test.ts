@@ -125,6 +125,10 @@ describe.each(FIXTURES)("generation: %s", (name) => {
   });
 
   it("rejects a mismatch between images and prompts", async () => {
-    await expect(model.generate({ images: pixels, prompts: [prompts[0]] })).rejects.toThrow(/2 images for 1 prompts/);
+    const oneImage = model.promptIds(prompts[0]).ids; // N <image> tokens: one image
+    await expect(model.generate({ images: pixels, prompts: [oneImage] })).rejects.toThrow(/2 images for 1 prompts whose <image> tokens ask for 1/);
+    const three = Tensor.concat([pixels, pixels.slice(0, 0, 1)], 0);
+    await expect(model.generate({ images: three, prompts })).rejects.toThrow(/3 images for 2 prompts: with pixel_values and text prompts every prompt takes I \/ B images/);
+    await expect(model.generate({ images: [golden.read("pixel_values") as never], prompts })).rejects.toThrow(/1 images \(or image lists\) for 2 prompts/);
   });
 });

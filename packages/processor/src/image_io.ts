@@ -29,7 +29,7 @@
  * Leaves out: WebP, ICC color management (PIL does none either without ImageCms), later GIF frames
  * and TIFF pages, JPEG-in-TIFF and CCITT TIFF (refused as unsupported), 12-bit and lossless JPEG.
  */
-import { writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { errorReason, readRegularFileAsync } from "@paligemma-ts/tensor";
 import { decodeBmp, jimpCodec } from "./bmp_decoder.ts";
@@ -143,10 +143,9 @@ export async function encodeImage(image: RgbImage, mime: Mime): Promise<Uint8Arr
   return new Uint8Array(await jimpCodec(mime).encode!({ width: image.width, height: image.height, data: rgba }, opts));
 }
 
-/** Write an RGB image; the format follows the extension (.png, .jpg/.jpeg, .bmp, .gif, .tif/.tiff). */
+/** Write an RGB image atomically (temp file + rename); the format follows the extension (.png, .jpg/.jpeg, .bmp, .gif, .tif/.tiff). */
 export async function saveImage(image: RgbImage, path: string): Promise<void> {
-  const mime = EXTENSION_MIME[extname(path).toLowerCase()];
-  if (!mime) throw new ImageEncodeError(path, `unknown extension "${extname(path)}", expected one of ${Object.keys(EXTENSION_MIME).join(", ")}`);
+  const mime = imageMimeForPath(path);
   if (image.data.length !== image.width * image.height * 3) {
     throw new ImageEncodeError(path, `image data has ${image.data.length} bytes, expected ${image.width}x${image.height}x3`);
   }
@@ -156,9 +155,20 @@ export async function saveImage(image: RgbImage, path: string): Promise<void> {
   } catch (e) {
     throw new ImageEncodeError(path, (e as Error).message, { cause: e });
   }
+  // temp name + rename: a reader (or a crash) never sees half a file, and a failed write leaves the old one
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
   try {
-    await writeFile(path, bytes);
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
   } catch (e) {
+    await rm(tmp, { force: true });
     throw new ImageEncodeError(path, (e as Error).message, { cause: e });
   }
+}
+
+/** The encoder `saveImage` picks from `path`'s extension; an ImageEncodeError naming the path for any other (check outputs before slow work). */
+export function imageMimeForPath(path: string): Mime {
+  const mime = EXTENSION_MIME[extname(path).toLowerCase()];
+  if (!mime) throw new ImageEncodeError(path, `unknown extension "${extname(path)}", expected one of ${Object.keys(EXTENSION_MIME).join(", ")}`);
+  return mime;
 }

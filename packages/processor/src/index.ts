@@ -16,13 +16,18 @@
  *   prompt.ts            <image> x N, <bos>, prefix + "\n", suffix <eos>; batching and padding
  *   detection.ts         <loc> x 4 label -> boxes in pixels (the /1024 convention)
  *   segmentation.ts      + 16 <seg> codes
- *   draw.ts              boxes and labels onto an image
+ *   segmentation_mask.ts a decoded 64x64 mask resized into its box on the full image (big_vision)
+ *   resize_float.ts      PIL's BILINEAR resize of a float image (resample_weights.ts: PIL's filter taps)
+ *   mask_rle.ts          binary masks as COCO run-length counts
+ *   draw.ts              boxes, labels and translucent masks onto an image
  *   bitmap_font.ts       the 5x7 pixel font draw.ts (and synthetic OCR scenes) write text with
  */
-export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, ImageFormatError, loadImage, saveImage, encodeImage, sniffImageFormat } from "./image_io.ts";
+export { type RgbImage, type LoadImageOptions, ImageDecodeError, ImageEncodeError, ImageFormatError, loadImage, saveImage, imageMimeForPath, encodeImage, sniffImageFormat } from "./image_io.ts";
 export { MAX_IMAGE_PIXELS, ImageTooLargeError, checkPixelLimit, pixelLimit, type PixelLimit, type LargeImagePolicy } from "./image_limits.ts";
 export { readExifOrientation, applyExifOrientation } from "./exif_orientation.ts";
 export { resizeBicubic, bicubicFilter, precomputeCoeffs, type ResampleCoeffs } from "./resize_bicubic.ts";
+export { resampleWeights, bilinearFilter, type ResampleWeights } from "./resample_weights.ts";
+export { resizeFloatBilinear } from "./resize_float.ts";
 export { preprocessImages, normalizeToChw, IMAGE_MEAN, IMAGE_STD, RESCALE_FACTOR } from "./image_processor.ts";
 export { PaliGemmaTokenizer, TokenizerLoadError, IMAGE_TOKEN, type DecodeOptions } from "./tokenizer.ts";
 export { type PieceType } from "./sentencepiece_model.ts";
@@ -38,5 +43,7 @@ export {
 } from "./prompt.ts";
 export { parseDetections, locToPixel, locsToBox, roundHalfEven, LOC_BINS, type Box, type Detection, type ImageSize } from "./detection.ts";
 export { parseSegmentations, SEG_TOKENS, SEG_CODEBOOK, type Segmentation } from "./segmentation.ts";
-export { drawDetections, PALETTE } from "./draw.ts";
+export { MASK_SIZE, maskBox, placeMask, type PlacedMask } from "./segmentation_mask.ts";
+export { encodeMaskRle, decodeMaskRle, type MaskRle } from "./mask_rle.ts";
+export { drawDetections, drawSegmentations, labelColors, PALETTE, type MaskedDetection } from "./draw.ts";
 export { rasterizeText, textWidth, glyph, GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_ADVANCE } from "./bitmap_font.ts";

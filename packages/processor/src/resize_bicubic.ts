@@ -20,7 +20,7 @@
  * A size that does not change skips its pass, and an image already at the target size is returned
  * unchanged (PIL's `Image.resize` returns a copy), so fixtures already at the model's size are exact.
  *
- * References: Pillow src/libImaging/Resample.c (`bicubic_filter`, `precompute_coeffs`,
+ * References: Pillow src/libImaging/Resample.c (`bicubic_filter`, `precompute_coeffs` (resample_weights.ts),
  * `normalize_coeffs_8bpc`, `ImagingResampleHorizontal_8bpc`, `ImagingResampleVertical_8bpc`,
  * `ImagingResampleInner`); R. Keys, "Cubic convolution interpolation for digital image processing",
  * IEEE TASSP 1981.
@@ -30,6 +30,7 @@
  */
 import { ArgumentError } from "@paligemma-ts/tensor";
 import type { RgbImage } from "./image_io.ts";
+import { resampleWeights } from "./resample_weights.ts";
 
 /** Fractional bits of the fixed-point weights: 32 - 8 (pixel) - 2 (headroom for overshoot). */
 const PRECISION_BITS = 32 - 8 - 2;
@@ -54,36 +55,11 @@ export interface ResampleCoeffs {
   weights: Int32Array; // [outSize * ksize]
 }
 
-/** Pillow's `precompute_coeffs` + `normalize_coeffs_8bpc` for resizing inSize -> outSize. */
+/** Pillow's `precompute_coeffs` (resample_weights.ts) + `normalize_coeffs_8bpc` for resizing inSize -> outSize. */
 export function precomputeCoeffs(inSize: number, outSize: number): ResampleCoeffs {
-  const scale = inSize / outSize;
-  const filterscale = Math.max(scale, 1); // stretch the kernel only when downscaling (antialias)
-  const support = BICUBIC_SUPPORT * filterscale;
-  const ksize = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
-  const count = new Int32Array(outSize);
-  const weights = new Int32Array(outSize * ksize);
-  const k = new Float64Array(ksize);
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale;
-    const ss = 1 / filterscale;
-    // C's (int) cast truncates toward zero: Math.trunc, not Math.floor.
-    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
-    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
-    let ww = 0;
-    for (let x = 0; x < xmax; x++) {
-      const w = bicubicFilter((x + xmin - center + 0.5) * ss);
-      k[x] = w;
-      ww += w;
-    }
-    for (let x = 0; x < ksize; x++) {
-      const w = x < xmax ? (ww !== 0 ? k[x] / ww : k[x]) : 0;
-      // normalize_coeffs_8bpc: to fixed point, rounding half away from zero.
-      weights[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE);
-    }
-    start[xx] = xmin;
-    count[xx] = xmax;
-  }
+  const { ksize, start, count, weights: w } = resampleWeights(inSize, outSize, bicubicFilter, BICUBIC_SUPPORT);
+  // normalize_coeffs_8bpc: to fixed point, rounding half away from zero.
+  const weights = Int32Array.from(w, (v) => (v < 0 ? Math.trunc(-0.5 + v * ONE) : Math.trunc(0.5 + v * ONE)));
   return { ksize, start, count, weights };
 }
 

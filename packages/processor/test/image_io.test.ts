@@ -1,6 +1,6 @@
 // Image decoding and encoding: every format, color modes -> RGB, EXIF, broken files, extreme sizes.
 // Test files are generated into a temp dir (hand-written PNG/GIF bytes, jimp encoders for BMP/TIFF/JPEG).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PaliGemmaError } from "@paligemma-ts/tensor";
@@ -15,6 +15,7 @@ import {
   preprocessImages,
   readExifOrientation,
   saveImage,
+  imageMimeForPath,
 } from "../src/index.ts";
 import { encodeGif, encodePng, exifBlock, maxAbsDiff, pattern, withExifOrientation } from "./test_images.ts";
 
@@ -230,6 +231,20 @@ describe("saveImage", () => {
     const p = join(dir, "saved.jpeg");
     await saveImage(img, p);
     expect(readFileSync(p).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+  });
+
+  it("writes atomically: an overwrite replaces the file whole, a failed write leaves no temp file behind", async () => {
+    const sub = mkdtempSync(join(dir, "atomic-"));
+    const p = join(sub, "out.png");
+    writeFileSync(p, "old");
+    await saveImage(img, p);
+    expect(maxAbsDiff((await loadImage(p)).data, img.data)).toBe(0);
+    mkdirSync(join(sub, "taken.png")); // a folder where the file should go: the rename fails
+    await expect(saveImage(img, join(sub, "taken.png"))).rejects.toThrow(/taken\.png/);
+    await expect(saveImage(img, join(sub, "missing-dir", "x.png"))).rejects.toThrow(ImageEncodeError);
+    expect(readdirSync(sub).sort()).toEqual(["out.png", "taken.png"]);
+    expect(imageMimeForPath("a/b.JPG")).toBe("image/jpeg");
+    expect(() => imageMimeForPath("a/b.webp")).toThrow(/unknown extension "\.webp"/);
   });
 
   it("rejects an unknown extension and an inconsistent image with ImageEncodeError", async () => {

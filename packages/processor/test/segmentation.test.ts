@@ -10,7 +10,7 @@ const size = { width: 1024, height: 512 };
 describe("parseSegmentations", () => {
   it("box (y before x, /1024) plus the 16 codes in order", () => {
     const out = parseSegmentations(`<loc0100><loc0200><loc0300><loc0400>${seg(codesA)} cat`, size);
-    expect(out).toEqual([{ label: "cat", box: { xmin: 200, ymin: 50, xmax: 400, ymax: 150 }, codes: codesA }]);
+    expect(out).toEqual([{ label: "cat", box: { xmin: 200, ymin: 50, xmax: 400, ymax: 150 }, locs: [100, 200, 300, 400], codes: codesA }]);
   });
 
   it("several objects separated by ' ; '", () => {

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Checkpoint, CheckpointWeights, type Kernels, OnnxKernels, ReferenceKernels, Tensor, TensorParams, blockGraph, maxAbsDiff, randNormal, releaseAllSessions, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
+import { Checkpoint, CheckpointWeights, OnnxKernels, ReferenceKernels, Tensor, TensorParams, blockGraph, checkpointKernels, maxAbsDiff, randNormal, releaseAllSessions, seededRng, writeSafetensors } from "@paligemma-ts/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { SiglipVisionModel, numPatches, siglipBlocks, siglipVisionConfig, siglipWeightSpecs } from "../src/index.ts";
 import { openFixture } from "./fixtures.ts";
@@ -17,7 +17,6 @@ import { openFixture } from "./fixtures.ts";
 afterAll(() => releaseAllSessions());
 
 const TOL = 1e-4; // max-abs vs the PyTorch float32 reference
-const kernelsFor = (kind: "reference" | "onnx", ckpt: Checkpoint): Kernels => (kind === "onnx" ? new OnnxKernels(new CheckpointWeights(ckpt)) : new ReferenceKernels(TensorParams.fromCheckpoint(ckpt).get));
 
 describe.each(["paligemma-tiny", "paligemma2-tiny"])("SigLIP tower golden parity: %s", (name) => {
   const { config, ckpt, golden } = openFixture(name);
@@ -28,7 +27,7 @@ describe.each(["paligemma-tiny", "paligemma2-tiny"])("SigLIP tower golden parity
   });
 
   it.each(["reference", "onnx"] as const)("%s kernels: embeddings, every layer and last_hidden_state within 1e-4", async (kind) => {
-    const tower = await SiglipVisionModel.create(kernelsFor(kind, ckpt), c);
+    const tower = await SiglipVisionModel.create(checkpointKernels(kind, ckpt), c);
     const traces = new Map<string, Tensor>();
     const out = await tower.forward(golden.read("pixel_values"), (n, t) => traces.set(n, t));
     expect(out.shape).toEqual([1, numPatches(c), c.hidden_size]);

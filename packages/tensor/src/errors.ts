@@ -57,3 +57,13 @@ export class GradientError extends PaliGemmaError {
     super("E_GRADIENT", node ? `gradient of node ${node} (${opType}): ${message}` : `grad: ${message}`);
   }
 }
+
+/** A NaN or +-Infinity where a model's numbers must be finite (logits, a score, a loss): `where` says at which. */
+export class NonFiniteError extends PaliGemmaError {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super("E_NON_FINITE", message);
+  }
+}

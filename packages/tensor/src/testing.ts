@@ -8,11 +8,16 @@
  * NaN equals NaN (both kernels agree something is undefined); NaN vs a number is an infinite
  * difference; equal infinities are equal.
  *
- * Also errorOf(f): the value f throws, so a test can check an error's class and fields in one line.
+ * Also errorOf(f): the value f throws, so a test can check an error's class and fields in one line;
+ * openGoldenFixture(dir): a golden fixture folder opened for a test.
  *
  * Reference: https://numpy.org/doc/stable/reference/generated/numpy.allclose.html (equal_nan=True)
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ShapeError } from "./errors.ts";
+import { Checkpoint } from "./safetensors/checkpoint.ts";
+import { SafetensorsFile } from "./safetensors/safetensors_file.ts";
 import { Tensor } from "./tensor.ts";
 
 function values(x: Tensor | ArrayLike<number>): ArrayLike<number> {
@@ -57,4 +62,15 @@ export function errorOf(f: () => unknown): unknown {
     return e;
   }
   throw new Error("expected the call to throw, it returned normally");
+}
+
+/**
+ * A golden fixture folder (config.json, model.safetensors, golden.safetensors) opened for a test:
+ * the parsed config, the checkpoint and the goldens, and `close` for the test's afterAll.
+ */
+export function openGoldenFixture(dir: string): { config: Record<string, any>; ckpt: Checkpoint; golden: SafetensorsFile; close(): void } {
+  const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  const ckpt = Checkpoint.open(join(dir, "model.safetensors"));
+  const golden = SafetensorsFile.open(join(dir, "golden.safetensors"));
+  return { config, ckpt, golden, close: () => (ckpt.close(), golden.close()) };
 }

@@ -7,12 +7,13 @@
  * 2. Random inputs of several shapes, graph result vs reference result (two different
  *    implementations, never the reference against itself), with the edge cases that bite: length-1
  *    axes, huge softmax logits, head dims 8/20/72/256, GQA ratios 1/2/4 and MQA, masks with fully
- *    blocked entries and rows, soft-caps, sliding windows in prefill and decode, quantized linears.
+ *    blocked entries and rows, soft-caps, sliding windows in prefill and decode, quantized linears,
+ *    convolutions and transposed convolutions with strides, paddings and 1x1 inputs.
  * Tolerances are stated per case; maxdiffs are printed.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  type Graph, type Ops, type OpsFn, Tensor, TensorParams, type Value, conv2d, dequantizeBlockwise,
+  type Graph, type Ops, type OpsFn, Tensor, TensorParams, type Value, conv2d, convTranspose2d, dequantizeBlockwise,
   dequantizePerChannelInt8, maxAbsDiff, quantizeBlockwise, quantizePerChannelInt8, randNormal, randUniform, runOps, seededRng,
 } from "../src/index.ts";
 import type { LinearWeight } from "../src/onnx/ops/linear.ts";
@@ -28,6 +29,14 @@ function close(label: string, got: Tensor, want: Tensor | number[], atol: number
   const d = maxAbsDiff(got, want instanceof Tensor ? want : Float32Array.from(want));
   console.log(`${label}: maxdiff=${d.toExponential(2)} (atol ${atol})`);
   expect(d, `${label} maxdiff ${d} > ${atol}`).toBeLessThanOrEqual(atol);
+}
+
+/** Sum of the elementwise product, in float64. */
+function dot(a: Tensor, b: Tensor): number {
+  const [av, bv] = [a.toFloat32(), b.toFloat32()];
+  let s = 0;
+  for (let i = 0; i < av.length; i++) s += av[i] * bv[i];
+  return s;
 }
 
 /** fn on the graph implementation vs on the reference kernels. */
@@ -123,6 +132,36 @@ describe.each(KINDS)("%s ops: hand-computed values", (kind) => {
     for (const [i, j] of [[0, 0], [0, 2], [2, 0], [2, 2]]) for (let c = 0; c < 3; c++) expected.push(px.get(0, c, i, j));
     expect([...y.shape]).toEqual([1, 4, 3]);
     close(`${kind} patchEmbed pick`, y, expected, 0);
+  });
+
+  it("conv2d: a 3x3 box sum with padding 1 counts the neighbours; stride 2 keeps every other window", async () => {
+    const x = Tensor.full([1, 1, 3, 3], 1);
+    const y = await run((ops, v) => ops.conv2d(v.x, "w", "b", { padding: 1 }), { x }, { w: Tensor.full([1, 1, 3, 3], 1), b: t([0.5], [1]) }); // [1, 1, 3, 3]
+    close(`${kind} conv2d box sum`, y, t([4, 6, 4, 6, 9, 6, 4, 6, 4].map((n) => n + 0.5), [1, 1, 3, 3]), 0);
+    const ramp = Tensor.arange(16).reshape([1, 1, 4, 4]);
+    const s2 = await run((ops, v) => ops.conv2d(v.x, "w", null, { stride: 2 }), { x: ramp }, { w: t([1, 0, 0, 0], [1, 1, 2, 2]) }); // top-left of each 2x2
+    close(`${kind} conv2d stride 2`, s2, t([0, 2, 8, 10], [1, 1, 2, 2]), 0);
+    const mix = await run((ops, v) => ops.conv2d(v.x, "w", null), { x: t([1, 2, 3, 4], [1, 2, 1, 2]) }, { w: t([1, 10, -1, 1], [2, 2, 1, 1]) }); // 1x1: channel mixing
+    close(`${kind} conv2d 1x1`, mix, t([31, 42, 2, 2], [1, 2, 1, 2]), 0);
+  });
+
+  it("convTranspose2d: each pixel stamps its filter stride apart; overlaps add; padding crops; outputPadding extends", async () => {
+    const x = t([1, 2, 3, 4], [1, 1, 2, 2]);
+    const ones = { w: Tensor.full([1, 1, 2, 2], 1) };
+    const up = await run((ops, v) => ops.convTranspose2d(v.x, "w", null, { stride: 2 }), { x }, ones); // [1, 1, 4, 4]: nearest-neighbour upsampling
+    close(`${kind} convT stride 2`, up, t([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4], [1, 1, 4, 4]), 0);
+    const overlap = await run((ops, v) => ops.convTranspose2d(v.x, "w", "b", { stride: 1 }), { x }, { ...ones, b: t([0.5], [1]) }); // [1, 1, 3, 3]
+    close(`${kind} convT overlaps add`, overlap, t([1, 3, 2, 4, 10, 6, 3, 7, 4].map((n) => n + 0.5), [1, 1, 3, 3]), 0);
+    const cropped = await run((ops, v) => ops.convTranspose2d(v.x, "w", null, { stride: 1, padding: 1 }), { x }, { w: Tensor.full([1, 1, 3, 3], 1) }); // [1, 1, 2, 2]
+    close(`${kind} convT padding crops`, cropped, t([10, 10, 10, 10], [1, 1, 2, 2]), 0);
+    const extended = await run((ops, v) => ops.convTranspose2d(v.x, "w", null, { stride: 2, outputPadding: 1 }), { x: t([5], [1, 1, 1, 1]) }, ones); // [1, 1, 3, 3]
+    close(`${kind} convT outputPadding`, extended, t([5, 5, 0, 5, 5, 0, 0, 0, 0], [1, 1, 3, 3]), 0);
+    const cio = await run((ops, v) => ops.convTranspose2d(v.x, "w", null), { x: t([1, 2], [1, 2, 1, 1]) }, { w: t([1, 2, 3, 10, 20, 30], [2, 3, 1, 1]) }); // weight [C_in, C_out, 1, 1]
+    close(`${kind} convT channels`, cio, t([21, 42, 63], [1, 3, 1, 1]), 0);
+  });
+
+  it("relu: max(x, 0)", async () => {
+    close(`${kind} relu`, await run((ops, v) => ops.relu(v.x), { x: t([-2, -0.5, 0, 0.5, 3e38], [5]) }), [0, 0, 0, 0.5, 3e38], 0);
   });
 
   it("matmul, sub, div, exp, sqrt, logSigmoid, logSoftmax, reduceSum/Mean: known values", async () => {
@@ -304,6 +343,51 @@ describe("graph ops vs reference kernels on random inputs", () => {
       const conv = conv2d(x, params.w, params.b ?? null, { stride: P }); // [B, D, h, w], the direct definition
       close(`patchEmbed [${shape}] P${P} vs conv2d`, got, conv.reshape([conv.shape[0], D, -1]).transpose(1, 2), atol);
     }
+  });
+
+  it("conv2d: kernels 1/3/4, strides 1-3, paddings 0-2, 1x1 inputs, with/without bias, vs the reference and a slow loop (atol 1e-4)", async () => {
+    // [x shape, weight shape, stride, padding, bias]
+    const cases: [number[], number[], number | [number, number], number | [number, number], boolean][] = [
+      [[1, 1, 1, 1], [1, 1, 1, 1], 1, 0, true], [[1, 3, 1, 1], [4, 3, 3, 3], 1, 1, false], [[2, 5, 7, 6], [3, 5, 3, 3], 2, 1, true],
+      [[1, 16, 4, 4], [8, 16, 1, 1], 1, 0, true], [[1, 4, 9, 5], [2, 4, 4, 4], [3, 2], [2, 0], true], [[1, 128, 4, 4], [128, 128, 3, 3], 1, 1, true],
+    ];
+    for (const [sx, sw, stride, padding, withBias] of cases) {
+      const params: Record<string, Tensor> = { w: randNormal(sw, rng, 0.3) };
+      if (withBias) params.b = randNormal([sw[0]], rng);
+      const x = randNormal(sx, rng);
+      const got = await graphVsReference(`conv2d x[${sx}] w[${sw}] s${stride} p${padding}`, (ops, v) => ops.conv2d(v.x, "w", withBias ? "b" : null, { stride, padding }), { x }, params, 1e-4);
+      close(`conv2d x[${sx}] vs the direct kernel`, got, conv2d(x, params.w, params.b ?? null, { stride, padding }), 1e-4);
+    }
+  });
+
+  it("convTranspose2d: the mask decoder's k4 s2 p1 (doubles H, W), odd kernels, output padding, 1x1 inputs, vs the reference and conv2d's adjoint (atol 1e-4)", async () => {
+    // [x shape, weight shape [C_in, C_out, kh, kw], stride, padding, output padding, bias]
+    const cases: [number[], number[], number, number, number, boolean][] = [
+      [[1, 1, 1, 1], [1, 1, 1, 1], 1, 0, 0, false], [[1, 2, 1, 1], [2, 3, 4, 4], 2, 1, 0, false], [[2, 6, 4, 4], [6, 5, 4, 4], 2, 1, 0, true],
+      [[1, 3, 5, 3], [3, 2, 3, 3], 3, 1, 2, true], [[1, 4, 2, 6], [4, 4, 5, 5], 1, 2, 0, false], [[1, 32, 8, 8], [32, 16, 4, 4], 2, 1, 0, true],
+    ];
+    for (const [sx, sw, stride, padding, outputPadding, withBias] of cases) {
+      const params: Record<string, Tensor> = { w: randNormal(sw, rng, 0.3) };
+      if (withBias) params.b = randNormal([sw[1]], rng);
+      const x = randNormal(sx, rng);
+      const opts = { stride, padding, outputPadding };
+      const got = await graphVsReference(`convT x[${sx}] w[${sw}] s${stride} p${padding} op${outputPadding}`, (ops, v) => ops.convTranspose2d(v.x, "w", withBias ? "b" : null, opts), { x }, params, 1e-4);
+      const [N, , H, W] = sx;
+      expect([...got.shape]).toEqual([N, sw[1], (H - 1) * stride - 2 * padding + sw[2] + outputPadding, (W - 1) * stride - 2 * padding + sw[3] + outputPadding]);
+      if (withBias) continue;
+      // adjoint identity: <convT(x), y> = <x, conv2d(y)> with the same weight read as [C_out=C_in, C_in=C_out, kh, kw]
+      const y = randNormal([...got.shape], rng);
+      const lhs = dot(got, y);
+      const rhs = dot(x, conv2d(y, params.w, null, { stride, padding }).slice(2, 0, H).slice(3, 0, W));
+      console.log(`convT x[${sx}] adjoint: <convT x, y> ${lhs.toFixed(4)} vs <x, conv y> ${rhs.toFixed(4)}`);
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-3 * (1 + Math.abs(lhs)));
+    }
+    close("convTranspose2d direct kernel 1x1", convTranspose2d(t([2], [1, 1, 1, 1]), t([3], [1, 1, 1, 1]), t([1], [1])), [7], 0);
+  });
+
+  it("relu over a wide range, and relu(conv) chains in one graph (atol 1e-5)", async () => {
+    await graphVsReference("relu [-1e3, 1e3]", (ops, v) => ops.relu(v.x), { x: randUniform([3, 50], rng, -1e3, 1e3) }, {}, 0);
+    await graphVsReference("conv -> relu -> convT -> relu", (ops, v) => ops.relu(ops.convTranspose2d(ops.relu(ops.conv2d(v.x, "a", "ab", { padding: 1 })), "b", null, { stride: 2, padding: 1 })), { x: randNormal([1, 4, 3, 3], rng) }, { a: randNormal([6, 4, 3, 3], rng, 0.3), ab: randNormal([6], rng), b: randNormal([6, 2, 4, 4], rng, 0.3) }, 1e-5);
   });
 
   it("a composed block (norm -> linear -> rope -> attention with a cache-style concat -> residual) (atol 2e-5)", async () => {

@@ -12,6 +12,8 @@ import {
   mul,
   randNormal,
   randUniform,
+  relu,
+  reluBackward,
   seededRng,
   softCap,
   softCapBackward,
@@ -45,6 +47,10 @@ describe("pointwise backward kernels match finite differences", () => {
     const x = mul(randNormal([3, 1, 5], rng), 10);
     expectGrad("logSigmoid", ([xx]) => logSigmoid(xx), ([xx], g) => [logSigmoidBackward(g, xx)], [x]);
   });
+  it("relu (x), no input within 1e-2 of the kink", () => {
+    const x = Tensor.from(wide.toFloat32().map((v) => (Math.abs(v) < 1e-2 ? v + 0.1 : v)), wide.shape); // FD steps across 0 are wrong by design
+    expectGrad("relu", ([xx]) => relu(xx), ([xx], g) => [reluBackward(g, xx)], [x]);
+  });
   it("tanh (y)", () => {
     expectGrad("tanh", ([x]) => tanh(x), ([x], g) => [tanhBackward(g, tanh(x))], [wide]);
   });
@@ -60,6 +66,7 @@ describe("pointwise backward hand values", () => {
     expectClose(tanhBackward(one(x), Tensor.from([0, 0.5, -1])), [1, 0.75, 0], 0, "1 - y^2");
     expectClose(sqrtBackward(one(x), Tensor.from([1, 2, 0.5])), [0.5, 0.25, 1], 0, "1 / 2y");
     expect(sqrtBackward(Tensor.from([1]), Tensor.from([0])).toArray()).toEqual([Infinity]);
+    expectClose(reluBackward(Tensor.from([2, 3, 4]), Tensor.from([-1, 0, 0.5])), [0, 0, 4], 0, "dout where x > 0 (0 at the kink)");
     expectClose(expBackward(Tensor.from([2, 3, 4]), Tensor.from([1, 2, 0.5])), [2, 6, 2], 0, "dout * y");
   });
   it("rejects shape mismatches and a bad cap", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ArgumentError, EagerOps, type Ops, TapeOps, Tensor, matmul, randNormal, randUniform, seededRng } from "../src/index.ts";
+import { ArgumentError, EagerOps, GradientError, type Ops, TapeOps, Tensor, matmul, randNormal, randUniform, seededRng } from "../src/index.ts";
 import { expectClose } from "./expect_close.ts";
 import { GRAD_TOL, expectGrad } from "./grad_expect.ts";
 
@@ -45,6 +45,14 @@ describe("TapeOps: every Ops method matches finite differences", () => {
     const b = randUniform([4], rng, 0.5, 2);
     checkTape("add/sub", (ops, [x, y]) => ops.sub(ops.add(x, y), ops.add(ops.sub(ops.mul(y, 3), 2), 1.5)), [r([3, 4]), r([1, 4])]);
     checkTape("mul/div", (ops, [x, y]) => ops.div(ops.mul(ops.mul(x, y), 3), ops.div(ops.add(y, 1), 0.5)), [r([3, 4]), b]);
+  });
+  it("relu (inputs kept away from the kink); conv2d / convTranspose2d refuse with a GradientError", () => {
+    const x = Tensor.from(r([2, 5], 3).toFloat32().map((v) => (Math.abs(v) < 0.05 ? v + 0.2 : v)), [2, 5]);
+    checkTape("relu", (ops, [xx]) => ops.mul(ops.relu(xx), xx), [x]);
+    const w = r([1, 1, 1, 1]);
+    const tape = new TapeOps(() => w);
+    expect(() => tape.conv2d(r([1, 1, 2, 2]), "w", null)).toThrow(GradientError);
+    expect(() => tape.convTranspose2d(r([1, 1, 2, 2]), "w", null)).toThrow(/transposed convolution/);
   });
   it("exp, sqrt, logSigmoid, geluTanh, softCap", () => {
     checkTape("exp/sqrt", (ops, [x]) => ops.sqrt(ops.exp(x)), [r([2, 5])]);

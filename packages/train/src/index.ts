@@ -17,6 +17,7 @@
  *   world/world_tokenizer.ts  a word-level tokenizer.model laid out like Gemma's
  *   world/metrics.ts          exact match, detection recall at IoU 0.5, per-task accuracy
  *   world/batch.ts            examples -> pixel_values, ids, prefix / suffix lengths
+ *   world/scene_files.ts      fresh test scenes as PNG files + scenes.json (prompts, answers)
  *   model/tiny_paligemma.ts   the tiny PaliGemma's config.json, initial weights, decay policy
  *   model/paligemma_loss.ts   the prefix-LM objective against Ops (eager, graph, training graph)
  *   model/training_inputs.ts  a world batch -> the fixed-size tensors of a training step
@@ -64,6 +65,7 @@ export {
 } from "./world/world_tokenizer.ts";
 export { exactMatch, boxIou, detectionRecall, scoreExample, TaskAccuracy, type DetectionScore, type TaskResult } from "./world/metrics.ts";
 export { type TrainingBatch, type BatchExample, makeBatch, cachedTokenizer } from "./world/batch.ts";
+export { type SceneFile, writeTestScenes } from "./world/scene_files.ts";
 export { type TinySizes, TINY_SIZES, tinyConfigJson, tinyConfig, initialWeights, decays } from "./model/tiny_paligemma.ts";
 export { type LossInputs, type LossOutputs, paligemmaLoss } from "./model/paligemma_loss.ts";
 export { type StepShape, lossInputs } from "./model/training_inputs.ts";
@@ -74,3 +76,5 @@ export { type DualEncoderConfig, TEXT_PREFIX, HEAD_NAMES, dualEncoderExtraSpecs,
 export { type Schedule, checkSchedule, learningRate } from "./trainer/schedule.ts";
 export { type LogRow, logCsv, lossCurveImage, writeLossCurve, writeAtomic } from "./trainer/loss_curve.ts";
 export { type TrainSettings, type TrainHooks, TRAIN_DEFAULTS, trainStepSpec, train, parameterCount, checkpointParams } from "./trainer/trainer.ts";
+export { type StepRunner, type LoopOptions, createStep, trainLoop } from "./trainer/loop.ts";
+export { type Stage0Settings, STAGE0_DEFAULTS, ZERO_SHOT_CLASSES, dualEncoderConfig, stage0Spec, zeroShot, trainStage0, loadStage0 } from "./contrastive/stage0.ts";

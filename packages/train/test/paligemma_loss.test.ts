@@ -24,7 +24,7 @@ describe("paligemmaLoss", async () => {
   const tokenizer = await loadWorldTokenizer();
   const examples = splitExamples("train", 0, 3, world);
   const batch = makeBatch(examples, cachedTokenizer(tokenizer), world);
-  const shape = { batch: 3, length: batch.length + 2, maxTargets: 24 }; // 2 slots of padding beyond the longest row
+  const shape = { batch: 3, length: batch.length + 2, targets: 72 }; // 2 slots of padding beyond the longest row
   const inputs = lossInputs(batch, c, shape);
   const params = Object.fromEntries(weights);
   const loss = (kind: "reference" | "onnx") => runOps(kind, (ops, x) => paligemmaLoss(ops, c, CLASSIC_LAYOUT, x as never, shape.batch, shape.length).loss, inputs, params);

@@ -26,7 +26,7 @@ describe("the tiny PaliGemma's gradient and training step", async () => {
   const world = worldConfig();
   const tokenizer = cachedTokenizer(await loadWorldTokenizer());
   const batch = makeBatch(splitExamples("train", 10, 2, world), tokenizer, world);
-  const shape = { batch: 2, length: batch.length + 1, maxTargets: 24 };
+  const shape = { batch: 2, length: batch.length + 1, targets: 48 };
   const inputs = lossInputs(batch, c, shape);
   const names = [...weights.keys()];
   const lossOf = <T,>(ops: import("@paligemma-ts/tensor").Ops<T>, x: Record<string, T>) => paligemmaLoss(ops, c, CLASSIC_LAYOUT, x as never, shape.batch, shape.length).loss;
@@ -77,7 +77,7 @@ describe("the tiny PaliGemma's gradient and training step", async () => {
   });
 
   it("three fused TrainSteps land on the reference steps' weights (within 3% of the largest Adam move, 3 lr)", async () => {
-    const settings = { ...TRAIN_DEFAULTS, batch: 2, length: shape.length, maxTargets: 24, sizes: SMALL, lr: 1e-2, weightDecay: 0.1 };
+    const settings = { ...TRAIN_DEFAULTS, batch: 2, length: shape.length, targets: 48, sizes: SMALL, lr: 1e-2, weightDecay: 0.1 };
     const spec: TrainStepSpec = trainStepSpec(settings);
     const init = new Map([...weights].map(([k, t]) => [k, t.toFloat32()]));
     const fused = await TrainStep.create(spec, init);

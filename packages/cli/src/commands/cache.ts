@@ -6,7 +6,7 @@
  *                                                   does every file pass its size and crc32 checks;
  *                                                   leftover .partial files. Exit 1 if a file is
  *                                                   broken or a dir is stale. Changes nothing.
- *   paligemma cache clear  [--cache DIR] [--model DIR]   delete every dir, or those of one checkpoint
+ *   paligemma cache clear  [--cache DIR] [--model DIR|ID [--revision R]]   delete every dir, or those of one checkpoint
  *
  * Teaches: a cache the user can inspect and reclaim. A load already checks what it uses (sizes always,
  * checksums while the sessions are created) and rebuilds a broken file with one line saying why; this
@@ -15,13 +15,15 @@
  * Leaves out: repairing in place (`clear` + the next load does that).
  */
 import { Checkpoint, ConvertPool, PaliGemmaError, clearCacheRoot, defaultCacheRoot, verifyCacheRoot } from "@paligemma-ts/tensor";
+import { resolveModelDir } from "@paligemma-ts/paligemma";
 import type { CliIO } from "../main.ts";
 
 export interface CacheOptions {
   /** Cache root (default $PALIGEMMA_CACHE or ~/.cache/paligemma-ts). */
   cache?: string;
-  /** clear: only the dirs made from this checkpoint folder. */
+  /** clear: only the dirs made from this checkpoint folder (or Hugging Face id in the local Hub cache, at `revision`). */
   model?: string;
+  revision?: string;
   json?: boolean;
 }
 
@@ -39,7 +41,7 @@ export async function runCache(action: "verify" | "clear", opts: CacheOptions, i
   if (action === "clear") {
     let shards: string[] | undefined;
     if (opts.model) {
-      const ckpt = Checkpoint.open(opts.model);
+      const ckpt = Checkpoint.open(resolveModelDir(opts.model, { revision: opts.revision }).dir); // the folder a load of the same --model reads
       shards = ckpt.files.map((f) => f.path);
       ckpt.close();
     }

@@ -1,36 +1,43 @@
 /**
- * commands/generate.ts — `paligemma generate`: one image + one prompt -> the model's answer.
+ * commands/generate.ts — `paligemma generate`: one or more images + one prompt -> the model's answer.
  *
  * Teaches: the whole inference pipeline seen from outside:
  *
- *   loadImage(file) -> PaliGemma.load(dir) -> generate({ images, prompts, ... }) -> text
- *                                                                 \-> parseDetections -> drawDetections -> PNG
+ *   loadImage(file)... -> PaliGemma.load(dir) -> generate({ images, prompts, ... }) -> text
+ *                                 detect / segment: -> boxes (+ masks via the VQ-VAE decoder) -> JSON, PNG
  *
  * Output contract:
  *   default    the answer on stdout, one line; timings on stderr
  *   --stream   the answer on stdout as tokens arrive (the library's TokenEvent.text deltas, which
- *              hold back an unfinished byte-fallback character), then a newline
+ *              hold back an unfinished byte-fallback character), then a newline; with --num-beams /
+ *              --best-of the tokens arrive once the answer is chosen
  *   --json     exactly one JSON object on stdout:
  *              {"inputIds": [...], "generatedIds": [...], "text": "...",
  *               "timings": {"loadMs": n, "visionMs": n, "prefillMs": n, "decodeMsPerToken": n}}
- *   --draw F   also parse "<loc>x4 label ; ..." in the answer and save the input photo (original
- *              size) with the boxes drawn to F (PNG); a note on stderr says how many boxes.
+ *              plus "objects": [{label, box, mask?}] for "detect ..." / "segment ..." prompts (objects.ts:
+ *              masks as COCO RLE), and "score" with --num-beams / --best-of
+ *   --draw F   also parse the answer's boxes (and decode its masks) and save the first input photo
+ *              (original size) with them drawn to F (PNG); a note on stderr says what was drawn.
+ * Several --image options make one prompt with several images ("<image>" x N each, in order).
  *
- * Greedy decoding unless --temperature / --top-k / --top-p is given (option_values.ts).
+ * Greedy decoding unless --temperature / --top-k / --top-p (sampling), --num-beams (beam search) or
+ * --best-of (best of n samples) is given (option_values.ts).
  *
- * Leaves out: batches of images or prompts (the library takes them; the CLI is one-at-a-time),
- * segmentation masks (they need the VQ-VAE decoder weights).
+ * Leaves out: batches of prompts (the library takes them; the CLI is one prompt at a time).
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { drawDetections, loadImage, parseDetections, saveImage, type RgbImage } from "@paligemma-ts/processor";
-import { requireInputFile } from "../input_paths.ts";
+import type { MaskDecoder } from "@paligemma-ts/paligemma";
+import { extname } from "node:path";
+import { imageMimeForPath, loadImage } from "@paligemma-ts/processor";
+import { CliUsageError } from "../errors.ts";
+import { type NamedInput, requireInputFile, requireOutputPath } from "../input_paths.ts";
 import { loadModel, type ModelOptions, openModel } from "../load_model.ts";
 import { samplingFromOptions } from "../option_values.ts";
 import type { CliIO } from "../main.ts";
+import { type ObjectJson, answerObjects, drawObjects, maskDecoderPath } from "./objects.ts";
 
 export interface GenerateOptions extends ModelOptions {
-  image: string;
+  /** One or more image files (several: one prompt about all of them, in order). */
+  image: string[];
   prompt: string;
   maxNewTokens: number;
   temperature?: number;
@@ -40,6 +47,11 @@ export interface GenerateOptions extends ModelOptions {
   ignoreEos?: boolean;
   stream?: boolean;
   draw?: string;
+  numBeams?: number;
+  lengthPenalty?: number;
+  bestOf?: number;
+  /** The VQ-VAE mask decoder file (default: defaultMaskDecoderPath()). */
+  vae?: string;
 }
 
 /** What `--json` prints (the schema documented in the README). */
@@ -48,22 +60,38 @@ export interface GenerateJson {
   generatedIds: number[];
   text: string;
   timings: { loadMs: number; visionMs: number; prefillMs: number; decodeMsPerToken: number };
+  /** Present for "detect ..." and "segment ..." prompts (possibly empty). */
+  objects?: ObjectJson[];
+  /** Beam search: sum log p / length ^ lengthPenalty; best-of-n: mean log p. */
+  score?: number;
 }
 
 export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<GenerateJson> {
-  requireInputFile(opts.image, "--image");
-  const image = await loadImage(opts.image); // before the model: a bad image fails in milliseconds
-  const opened = await openModel(opts, { prompt: opts.prompt, newTokens: opts.maxNewTokens }); // config, tokenizer, headers, prompt length: before the weights
+  const files = opts.image;
+  for (const f of files) requireInputFile(f, "--image");
+  if (opts.vae !== undefined) requireInputFile(opts.vae, "--vae");
+  if (opts.draw !== undefined) checkDrawPath(opts.draw, [...files.map((path) => ({ path, what: "--image" })), ...(opts.vae ? [{ path: opts.vae, what: "--vae" }] : [])]);
+  if (opts.numBeams !== undefined && opts.bestOf !== undefined) throw new CliUsageError("--num-beams (beam search) and --best-of (best of n samples) cannot be combined");
+  if (opts.lengthPenalty !== undefined && opts.numBeams === undefined) throw new CliUsageError("--length-penalty only applies to beam search: add --num-beams N");
+  let sampling = samplingFromOptions(opts);
+  if (opts.bestOf !== undefined && sampling.temperature === 0 && opts.temperature === undefined) sampling = { temperature: 1 }; // best-of samples: temperature 1 unless told
+  if (opts.numBeams !== undefined && sampling.temperature !== 0) throw new CliUsageError("--num-beams is deterministic: drop --temperature / --top-k / --top-p (or use --best-of N to sample)");
+  const images = [];
+  for (const f of files) images.push(await loadImage(f)); // before the model: a bad image fails in milliseconds
+  const opened = await openModel(opts, { prompt: opts.prompt, newTokens: opts.maxNewTokens, numImages: files.length }); // config, tokenizer, headers, prompt length: before the weights
   const { model, loadMs } = await loadModel(opened, opts, io);
 
   // Each event's text is what its token adds to `texts[0]` (the events add up to it exactly).
   const result = await model.generate({
-    images: [image],
+    images: [images.length === 1 ? images[0] : images],
     prompts: [opts.prompt],
     maxNewTokens: opts.maxNewTokens,
-    ...samplingFromOptions(opts),
+    ...sampling,
     seed: opts.seed,
     ignoreEos: opts.ignoreEos ?? false,
+    numBeams: opts.numBeams,
+    lengthPenalty: opts.lengthPenalty,
+    bestOf: opts.bestOf,
     onToken: opts.stream ? (e) => void io.stdout.write(e.text) : undefined,
   });
 
@@ -79,25 +107,47 @@ export async function runGenerate(opts: GenerateOptions, io: CliIO): Promise<Gen
       decodeMsPerToken: round3(t.decodeMsPerToken), // decodeMs / (tokens - 1): the first comes from the prefill
     },
   };
+  if (result.scores) out.score = result.scores[0];
+
+  // Boxes and masks refer to the first image (the answer's text keeps its <loc> / <seg> tokens).
+  const decoder = await loadMaskDecoder(opts, out.text, io);
+  const found = await answerObjects(out.text, images[0], decoder);
+  await decoder?.dispose();
+  if (/^\s*(detect|segment)\b/i.test(opts.prompt)) out.objects = found.json; // the two structured tasks
 
   if (opts.json) io.stdout.write(`${JSON.stringify(out)}\n`);
   else if (opts.stream) io.stdout.write("\n");
   else io.stdout.write(`${out.text}\n`);
 
-  if (opts.draw) await drawBoxes(image, out.text, opts.draw, io);
+  if (opts.draw) await drawObjects(images[0], found, opts.draw, io);
   if (!opts.json) io.stderr.write(`${timingLine(out)}\n`);
   return out;
 }
 
-/** Parse the answer's boxes (pixels of the original photo), draw them, save a PNG. */
-async function drawBoxes(image: RgbImage, text: string, file: string, io: CliIO): Promise<void> {
-  const detections = parseDetections(text, { width: image.width, height: image.height });
-  mkdirSync(dirname(resolve(file)), { recursive: true });
-  await saveImage(drawDetections(image, detections), file);
-  const shown = detections.slice(0, 5).map(({ label, box: b }) => `${JSON.stringify(label.trim())} [${b.xmin}, ${b.ymin}, ${b.xmax}, ${b.ymax}]`);
-  if (detections.length > shown.length) shown.push(`... ${detections.length - shown.length} more`);
-  const what = detections.length === 0 ? "no <loc> boxes found in the answer" : `${detections.length} box${detections.length === 1 ? "" : "es"}: ${shown.join(", ")}`;
-  io.stderr.write(`paligemma: drew ${what} (x0, y0, x1, y1 in pixels of the ${image.width}x${image.height} image) -> ${file}\n`);
+/** --draw: a writable image path with a known extension, not one of the inputs (checked before the model loads). */
+function checkDrawPath(file: string, inputs: readonly NamedInput[]): void {
+  requireOutputPath(file, "--draw", inputs);
+  try {
+    imageMimeForPath(file);
+  } catch {
+    throw new CliUsageError(`--draw '${file}': unknown image extension "${extname(file)}" (use .png, .jpg, .jpeg, .bmp, .gif, .tif or .tiff)`);
+  }
+}
+
+/**
+ * The mask decoder when the answer (or the prompt) is a segmentation and the decoder file is there;
+ * otherwise null, with one stderr line saying that masks need it.
+ */
+async function loadMaskDecoder(opts: GenerateOptions, answer: string, io: CliIO): Promise<MaskDecoder | null> {
+  const wantsMasks = /<seg\d{3}>/.test(answer) || /^\s*segment\b/i.test(opts.prompt);
+  if (!wantsMasks) return null;
+  const vae = await maskDecoderPath(opts.vae);
+  if (!vae.found) {
+    io.stderr.write(`paligemma: segmentation masks need the VQ-VAE decoder (big_vision's vae-oid.npz): pass --vae PATH or put it at ${vae.path}; boxes and labels only\n`);
+    return null;
+  }
+  const { MaskDecoder } = await import("@paligemma-ts/paligemma");
+  return MaskDecoder.load(vae.path, { backend: opts.backend, device: opts.device });
 }
 
 function timingLine(o: GenerateJson): string {

@@ -17,6 +17,8 @@
  * Output: the mean NLL on stdout (suffix length and perplexity on stderr); with --json exactly one
  * object {"inputIds": [...], "suffixLength": S, "meanNll": n, "timings": {"loadMs": n, "scoreMs": n}}.
  *
+ * Several --image options score the answer about all of them ("<image>" x N per image, in order).
+ *
  * Leaves out: per-token NLLs, several candidate suffixes in one run.
  */
 import { loadImage } from "@paligemma-ts/processor";
@@ -25,7 +27,8 @@ import { loadModel, type ModelOptions, openModel } from "../load_model.ts";
 import type { CliIO } from "../main.ts";
 
 export interface ScoreOptions extends ModelOptions {
-  image: string;
+  /** One or more image files (several: one prompt about all of them, in order). */
+  image: string[];
   prefix: string;
   suffix: string;
 }
@@ -38,13 +41,14 @@ export interface ScoreJson {
 }
 
 export async function runScore(opts: ScoreOptions, io: CliIO): Promise<ScoreJson> {
-  requireInputFile(opts.image, "--image");
-  const image = await loadImage(opts.image);
-  const opened = await openModel(opts, { prompt: opts.prefix, suffix: opts.suffix, newTokens: 0 });
+  for (const f of opts.image) requireInputFile(f, "--image");
+  const images = [];
+  for (const f of opts.image) images.push(await loadImage(f));
+  const opened = await openModel(opts, { prompt: opts.prefix, suffix: opts.suffix, newTokens: 0, numImages: images.length });
   const { model, loadMs } = await loadModel(opened, opts, io);
 
   const t0 = performance.now();
-  const result = await model.score(image, opts.prefix, opts.suffix);
+  const result = await model.score(images.length === 1 ? images[0] : images, opts.prefix, opts.suffix);
   const scoreMs = performance.now() - t0;
 
   const out: ScoreJson = {

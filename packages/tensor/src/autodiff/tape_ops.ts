@@ -27,7 +27,7 @@
  * Leaves out: higher-order gradients (the tape records forwards only), gradients of masks and
  * tables, freeing activations early (the tape keeps every value until it is dropped).
  */
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError, GradientError } from "../errors.ts";
 import { type ParamGetter, EagerOps, mergeHeads, splitHeads } from "../layer_ops/eager_ops.ts";
 import type { LinearParams, Ops } from "../layer_ops/ops.ts";
 import type { AttentionOptions } from "../ops/attention.ts";
@@ -45,6 +45,7 @@ import { logSoftmaxBackward } from "../ops/log_softmax_backward.ts";
 import { matmulBackward } from "../ops/matmul_backward.ts";
 import { reduceBackward } from "../ops/reduce_backward.ts";
 import { rmsNormBackward } from "../ops/rms_norm_backward.ts";
+import { reluBackward } from "../ops/relu_backward.ts";
 import { rotaryEmbeddingBackward } from "../ops/rotary_embedding_backward.ts";
 import { softCapBackward } from "../ops/soft_cap_backward.ts";
 import { softmaxBackward } from "../ops/softmax_backward.ts";
@@ -213,6 +214,16 @@ export class TapeOps implements Ops<Tensor> {
       const r = patchEmbedBackward(g, pixels, w, b, patch);
       return [r.dpixels, r.dweight, r.dbias];
     });
+  }
+  relu(x: Tensor): Tensor {
+    return this.record(this.eager.relu(x), [x], (g) => [reluBackward(g, x)]);
+  }
+  /** Not differentiated: convolutions only appear in the (inference-only) VQ-VAE mask decoder. */
+  conv2d(_x: Tensor, _weight: string, _bias: string | null): Tensor {
+    throw new GradientError("TapeOps.conv2d: no backward kernel for a general convolution (only patchEmbed's); run the VQ-VAE decoder on EagerOps");
+  }
+  convTranspose2d(_x: Tensor, _weight: string, _bias: string | null): Tensor {
+    throw new GradientError("TapeOps.convTranspose2d: no backward kernel for a transposed convolution; run the VQ-VAE decoder on EagerOps");
   }
   reshape(x: Tensor, shape: readonly number[]): Tensor {
     return this.record(this.eager.reshape(x, shape), [x], (g) => [g.reshape(x.shape)]);

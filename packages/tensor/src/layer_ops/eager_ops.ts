@@ -20,7 +20,9 @@ import { logSoftmax } from "../ops/log_softmax.ts";
 import { matmul } from "../ops/matmul.ts";
 import { reduceAxes } from "../ops/reduce.ts";
 import { sqrt } from "../ops/sqrt.ts";
-import { conv2d } from "../ops/conv2d.ts";
+import { type Conv2dOptions, conv2d } from "../ops/conv2d.ts";
+import { type ConvTranspose2dOptions, convTranspose2d } from "../ops/conv_transpose2d.ts";
+import { relu } from "../ops/relu.ts";
 import { geluTanh } from "../ops/gelu_tanh.ts";
 import { layerNorm } from "../ops/layer_norm.ts";
 import { linear } from "../ops/linear.ts";
@@ -94,6 +96,9 @@ export class EagerOps implements Ops<Tensor> {
   geluTanh(x: Tensor): Tensor {
     return geluTanh(x);
   }
+  relu(x: Tensor): Tensor {
+    return relu(x);
+  }
   softmax(x: Tensor, axis = -1): Tensor {
     return softmax(x, axis);
   }
@@ -124,6 +129,12 @@ export class EagerOps implements Ops<Tensor> {
       throw new ShapeError(`patchEmbed: image [${pixels.shape.join(", ")}] is not a whole number of ${patch}x${patch} patches`);
     }
     return y.reshape([B, D, h * w]).transpose(1, 2); // [B, N, D]
+  }
+  conv2d(x: Tensor, weight: string, bias: string | null, options: Conv2dOptions = {}): Tensor {
+    return conv2d(x, this.param(weight), bias ? this.param(bias) : null, options); // [N, O, Ho, Wo]
+  }
+  convTranspose2d(x: Tensor, weight: string, bias: string | null, options: ConvTranspose2dOptions = {}): Tensor {
+    return convTranspose2d(x, this.param(weight), bias ? this.param(bias) : null, options); // [N, O, Ho, Wo]
   }
   reshape(x: Tensor, shape: readonly number[]): Tensor {
     return x.reshape(shape.map((d, i) => (d === 0 ? x.shape[i] : d)));

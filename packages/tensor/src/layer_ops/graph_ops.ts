@@ -22,6 +22,9 @@ import type { Graph, Value } from "../onnx/graph.ts";
 import type { SessionOptions } from "../onnx/session.ts";
 import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { attention } from "../onnx/ops/attention.ts";
+import { conv2d } from "../onnx/ops/conv2d.ts";
+import { convTranspose2d } from "../onnx/ops/conv_transpose2d.ts";
+import { relu } from "../onnx/ops/relu.ts";
 import { geluTanh } from "../onnx/ops/gelu_tanh.ts";
 import { layerNorm } from "../onnx/ops/layer_norm.ts";
 import { type LinearWeight, linear } from "../onnx/ops/linear.ts";
@@ -31,6 +34,8 @@ import { rotaryEmbedding } from "../onnx/ops/rotary_embedding.ts";
 import { softCap } from "../onnx/ops/soft_cap.ts";
 import { softmax } from "../onnx/ops/softmax.ts";
 import type { AttentionOptions } from "../ops/attention.ts";
+import type { Conv2dOptions } from "../ops/conv2d.ts";
+import type { ConvTranspose2dOptions } from "../ops/conv_transpose2d.ts";
 import type { LinearParams, Ops } from "./ops.ts";
 
 /** Where a graph's weights come from (see the header). */
@@ -111,6 +116,9 @@ export class GraphOps implements Ops<Value> {
   geluTanh(x: Value): Value {
     return geluTanh(this.g, x);
   }
+  relu(x: Value): Value {
+    return relu(this.g, x);
+  }
   softmax(x: Value, axis = -1): Value {
     return softmax(this.g, x, axis);
   }
@@ -134,6 +142,12 @@ export class GraphOps implements Ops<Value> {
   }
   patchEmbed(pixels: Value, weight: string, bias: string | null, patch: number): Value {
     return patchEmbed(this.g, pixels, this.param(weight), bias ? this.param(bias) : null, patch); // [B, N, D]
+  }
+  conv2d(x: Value, weight: string, bias: string | null, options: Conv2dOptions = {}): Value {
+    return conv2d(this.g, x, this.param(weight), bias ? this.param(bias) : null, options); // [N, O, Ho, Wo]
+  }
+  convTranspose2d(x: Value, weight: string, bias: string | null, options: ConvTranspose2dOptions = {}): Value {
+    return convTranspose2d(this.g, x, this.param(weight), bias ? this.param(bias) : null, options); // [N, O, Ho, Wo]
   }
   reshape(x: Value, shape: readonly number[]): Value {
     return this.g.op("Reshape", [x, this.g.constant([...shape], "int64", "shape")]);

@@ -7,4 +7,4 @@ export { EagerOps, mergeHeads, splitHeads, type ParamGetter } from "./eager_ops.
 export { GraphOps, TensorParams, type GraphParams } from "./graph_ops.ts";
 export { InputParams } from "./input_params.ts";
 export { compileBlocks, type Block, type BlockInput, type BlockRunner, type Kernels, type Trace } from "./block.ts";
-export { OnnxKernels, ReferenceKernels, blockGraph, runOps, runOpsMany, type OpsFn } from "./kernels.ts";
+export { OnnxKernels, ReferenceKernels, blockGraph, checkpointKernels, runOps, runOpsMany, type CheckpointKernelOptions, type OpsFn } from "./kernels.ts";

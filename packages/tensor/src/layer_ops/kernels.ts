@@ -16,6 +16,8 @@
  * Leaves out: mixing kernel sets inside one model (each model uses one).
  */
 import { ArgumentError } from "../errors.ts";
+import { CheckpointWeights, type CheckpointWeightsOptions } from "../onnx/checkpoint_weights.ts";
+import type { Checkpoint } from "../safetensors/checkpoint.ts";
 import { Graph, type Value } from "../onnx/graph.ts";
 import { type SessionOptions, createSession, getSession } from "../onnx/session.ts";
 import { Tensor } from "../tensor.ts";
@@ -120,6 +122,28 @@ export class OnnxKernels implements Kernels {
   async dispose(): Promise<void> {
     this.onDispose?.();
   }
+}
+
+export interface CheckpointKernelOptions extends CheckpointWeightsOptions {
+  /** ONNX session options (device, threads). */
+  session?: SessionOptions;
+  /** Reference kernels: read only these tensors (default every one). */
+  names?: readonly string[];
+  /** Reference kernels: progress of reading tensors into memory. */
+  onRead?: (done: number, total: number, name: string) => void;
+}
+
+/**
+ * The kernels over a checkpoint: "reference" reads every (or every named) tensor into memory as
+ * float32 and runs the plain-TS kernels; "onnx" binds each tensor where it lies (CheckpointWeights:
+ * memory-mapped, cached, quantized by `plan`) and compiles sessions. Dispose closes the row readers.
+ */
+export function checkpointKernels(kind: "reference" | "onnx", ckpt: Checkpoint, options: CheckpointKernelOptions = {}): Kernels {
+  if (kind === "reference") return new ReferenceKernels(TensorParams.fromCheckpoint(ckpt, options.names, options.onRead).get);
+  if (kind !== "onnx") throw new ArgumentError(`kernels must be "reference" or "onnx", got ${JSON.stringify(kind)}`);
+  const { session, names: _names, onRead: _onRead, ...weightOptions } = options; // every CheckpointWeights option (plan, cache, halfToFloat, log)
+  const weights = new CheckpointWeights(ckpt, weightOptions);
+  return new OnnxKernels(weights, session, () => weights.close());
 }
 
 /** A few ops written once against Ops: returns one value, or named values. */

@@ -24,6 +24,8 @@
  * Leaves out: dtype promotion, in-place updates, control flow (layers are straight-line code).
  */
 import type { AttentionOptions } from "../ops/attention.ts";
+import type { Conv2dOptions } from "../ops/conv2d.ts";
+import type { ConvTranspose2dOptions } from "../ops/conv_transpose2d.ts";
 import type { Tensor } from "../tensor.ts";
 
 /** The tensor names of one nn.Linear: weight [out, in], optional bias [out]. */
@@ -58,6 +60,8 @@ export interface Ops<T> {
   layerNorm(x: T, weight: string | null, bias: string | null, eps: number): T;
   /** 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
   geluTanh(x: T): T;
+  /** max(x, 0) */
+  relu(x: T): T;
   softmax(x: T, axis?: number): T;
   /** x - logsumexp(x) along `axis` (max-subtracted: never log(softmax)). */
   logSoftmax(x: T, axis?: number): T;
@@ -72,6 +76,10 @@ export interface Ops<T> {
   softCap(x: T, cap: number): T;
   /** pixels [B, C, S, S], conv weight [D, C, P, P] -> patch tokens [B, (S/P)^2, D] */
   patchEmbed(pixels: T, weight: string, bias: string | null, patch: number): T;
+  /** 2-D convolution: x [N, C, H, W], weight [O, C, kh, kw], bias [O] -> [N, O, Ho, Wo] (zero padding). */
+  conv2d(x: T, weight: string, bias: string | null, options?: Conv2dOptions): T;
+  /** Transposed convolution: x [N, C, H, W], weight [C, O, kh, kw], bias [O] -> [N, O, (H-1)*s - 2p + kh, ...]. */
+  convTranspose2d(x: T, weight: string, bias: string | null, options?: ConvTranspose2dOptions): T;
   /** ONNX Reshape semantics: 0 keeps that axis, -1 is inferred. */
   reshape(x: T, shape: readonly number[]): T;
   transpose(x: T, perm: readonly number[]): T;

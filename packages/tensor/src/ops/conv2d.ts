@@ -13,22 +13,24 @@
 import { ArgumentError, ShapeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 
-function pair(v: number | [number, number] | undefined, dflt: number, name: string): [number, number] {
-  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : v;
-  if (!p.every((x) => Number.isInteger(x) && x >= 0)) throw new ArgumentError(`conv2d: ${name} must be non-negative integers, got ${JSON.stringify(v)}`);
+/** Stride and zero padding of a 2-D convolution: one number for both axes, or [h, w]. */
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  padding?: number | readonly [number, number];
+}
+
+/** `v` as [h, w] non-negative integers (default `dflt`); `op` and `name` go into the error. */
+export function convPair(v: number | readonly [number, number] | undefined, dflt: number, name: string, op = "conv2d"): [number, number] {
+  const p: [number, number] = v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (!p.every((x) => Number.isInteger(x) && x >= 0)) throw new ArgumentError(`${op}: ${name} must be non-negative integers, got ${JSON.stringify(v)}`);
+  if (name === "stride" && p.some((x) => x === 0)) throw new ArgumentError(`${op}: stride must be >= 1, got ${JSON.stringify(v)}`);
   return p;
 }
 
 /** x [N, C, H, W], weight [O, C, kh, kw], bias [O] or null -> [N, O, Ho, Wo], float32. */
-export function conv2d(
-  x: Tensor,
-  weight: Tensor,
-  bias: Tensor | null,
-  options: { stride?: number | [number, number]; padding?: number | [number, number] } = {},
-): Tensor {
-  const [sh, sw] = pair(options.stride, 1, "stride");
-  const [ph, pw] = pair(options.padding, 0, "padding");
-  if (sh === 0 || sw === 0) throw new ArgumentError(`conv2d: stride must be >= 1, got ${JSON.stringify(options.stride)}`);
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const [sh, sw] = convPair(options.stride, 1, "stride");
+  const [ph, pw] = convPair(options.padding, 0, "padding");
   if (x.rank !== 4) throw new ShapeError(`conv2d: input must be [N, C, H, W], got [${x.shape.join(", ")}]`);
   if (weight.rank !== 4) throw new ShapeError(`conv2d: weight must be [O, C, kh, kw], got [${weight.shape.join(", ")}]`);
   const [N, C, H, W] = x.shape;

@@ -17,7 +17,9 @@ export { logSoftmax } from "./log_softmax.ts";
 export { logsumexp } from "./logsumexp.ts";
 export { layerNorm } from "./layer_norm.ts";
 export { rmsNorm } from "./rms_norm.ts";
-export { conv2d } from "./conv2d.ts";
+export { conv2d, convPair, type Conv2dOptions } from "./conv2d.ts";
+export { convTranspose2d, type ConvTranspose2dOptions } from "./conv_transpose2d.ts";
+export { relu } from "./relu.ts";
 export { sum, mean, max, argmax, reduceAxes } from "./reduce.ts";
 export { topk } from "./topk.ts";
 export {
@@ -46,6 +48,7 @@ export { softCapBackward } from "./soft_cap_backward.ts";
 export { expBackward } from "./exp_backward.ts";
 export { sqrtBackward } from "./sqrt_backward.ts";
 export { tanhBackward } from "./tanh_backward.ts";
+export { reluBackward } from "./relu_backward.ts";
 export { logSigmoidBackward, sigmoidOfNegative } from "./log_sigmoid_backward.ts";
 export { softmaxBackward } from "./softmax_backward.ts";
 export { logSoftmaxBackward } from "./log_softmax_backward.ts";

@@ -1,16 +1,13 @@
 /**
- * trainer.ts — train a tiny PaliGemma from scratch on the synthetic world: the loop, its schedule,
- * periodic validation, atomic checkpoints, resuming.
+ * trainer.ts — train a tiny PaliGemma from scratch on the synthetic world (stage 1 of PaliGemma's
+ * recipe, tiny): the loss, the data stream, validation, checkpoints, resuming; the loop is loop.ts.
  *
- * Teaches: a training run is a loop of identical steps over fresh data, plus bookkeeping:
- *   for step s = 1..S:
- *     batch_s = B training examples, indices (s - 1) B .. s B - 1 of the seed's stream (splits.ts):
- *               deterministic, so a resumed run sees exactly the batches it would have seen
- *     lr_s    = warmup + cosine (schedule.ts)
- *     loss_s  = one fused step (forward, backward, clip, AdamW: tensor's TrainStep) or the plain-TS
- *               reference step (ReferenceTrainStep) on the same batch
- *     every `evalEvery` steps: write the checkpoint, load it with PaliGemma.load, and measure
- *     per-task accuracy on VALIDATION scenes (never the test split, which is kept for the end)
+ * Teaches: what is specific to training PaliGemma:
+ *   batch_s = B training examples, indices (s - 1) B .. s B - 1 of the seed's stream (splits.ts)
+ *   loss    = paligemma_loss.ts: the inference blocks chained, cross-entropy on the suffix
+ *   every `evalEvery` steps: write the checkpoint, load it with PaliGemma.load (exactly what a user
+ *   gets), and measure per-task accuracy on VALIDATION scenes (the test split is kept for the end)
+ *   `init`: start from another checkpoint's tensors of the same names, e.g. stage 0's vision tower
  * The checkpoint folder is a Hugging Face one (config.json, model.safetensors, tokenizer.model)
  * plus trainer_state.json (step, settings, the log) and optimizer.safetensors (AdamW moments), all
  * written atomically (checkpoint_io.ts); `resume` continues from it bit for bit.
@@ -21,7 +18,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLASSIC_LAYOUT, PaliGemma, paliGemmaWeightSpecs } from "@paligemma-ts/paligemma";
-import { ArgumentError, Checkpoint, type OptimizerState, ReferenceTrainStep, type SessionOptions, Tensor, TensorParams, TrainStep, type TrainStepSpec, numel, seededRng } from "@paligemma-ts/tensor";
+import { ArgumentError, Checkpoint, type OptimizerState, type SessionOptions, Tensor, TensorParams, type TrainStepSpec, numel, seededRng } from "@paligemma-ts/tensor";
 import { saveCheckpoint } from "../model/checkpoint_io.ts";
 import { paligemmaLoss } from "../model/paligemma_loss.ts";
 import { type TinySizes, TINY_SIZES, decays, initialWeights, tinyConfig, tinyConfigJson } from "../model/tiny_paligemma.ts";
@@ -32,8 +29,9 @@ import { DEFAULT_TASK_WEIGHTS, type TaskWeights } from "../world/sampler.ts";
 import { splitExamples } from "../world/splits.ts";
 import { type WorldConfig, worldConfig } from "../world/world_config.ts";
 import { loadWorldTokenizer, worldTokenizerModel } from "../world/world_tokenizer.ts";
+import { type StepRunner, createStep, trainLoop } from "./loop.ts";
 import { type LogRow, writeLossCurve } from "./loss_curve.ts";
-import { type Schedule, checkSchedule, learningRate } from "./schedule.ts";
+import type { Schedule } from "./schedule.ts";
 
 export interface TrainSettings {
   steps: number;
@@ -51,9 +49,9 @@ export interface TrainSettings {
   evalEvery: number;
   /** Validation examples per task. */
   evalPerTask: number;
-  /** Slots per row and target slots per row of the fixed step frame. */
+  /** Slots per row, and target slots per step, of the fixed step frame (training_inputs.ts). */
   length: number;
-  maxTargets: number;
+  targets: number;
   sizes: TinySizes;
   world: Partial<WorldConfig>;
   tasks: TaskWeights;
@@ -65,7 +63,7 @@ export interface TrainSettings {
 
 export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
   steps: 6000, batch: 64, seed: 0, lr: 3e-3, warmup: 200, floor: 0.05, clip: 1, weightDecay: 0.01, beta1: 0.9, beta2: 0.98,
-  evalEvery: 500, evalPerTask: 50, length: 96, maxTargets: 32, sizes: TINY_SIZES, world: {}, tasks: DEFAULT_TASK_WEIGHTS, kernels: "onnx",
+  evalEvery: 500, evalPerTask: 50, length: 96, targets: 512, sizes: TINY_SIZES, world: {}, tasks: DEFAULT_TASK_WEIGHTS, kernels: "onnx",
 });
 
 export interface TrainHooks {
@@ -74,26 +72,17 @@ export interface TrainHooks {
   log?: (line: string) => void;
 }
 
-interface StepRunner {
-  step: number;
-  run(batch: Record<string, Tensor>, lr: number): Promise<{ loss: number; gradNorm: number }>;
-  params(): Map<string, Float32Array>;
-  state(): OptimizerState;
-  dispose(): Promise<void>;
-}
-
 const STATE_FILE = "trainer_state.json";
 const OPTIMIZER_FILE = "optimizer.safetensors";
 
 /** The step spec of the tiny PaliGemma's loss in the fixed frame `shape`. */
 export function trainStepSpec(s: TrainSettings): TrainStepSpec {
   const c = tinyConfig(s.sizes);
-  const shape: StepShape = { batch: s.batch, length: s.length, maxTargets: s.maxTargets };
-  const { batch: B, length: L, maxTargets } = shape;
+  const shape: StepShape = { batch: s.batch, length: s.length, targets: s.targets };
+  const { batch: B, length: L, targets: Nt } = shape;
   const N = c.num_image_tokens;
   const D = c.text_config.head_dim;
   const S = c.vision_config.image_size;
-  const Nt = B * maxTargets;
   return {
     name: "tiny_paligemma_train_step",
     params: paliGemmaWeightSpecs(c, CLASSIC_LAYOUT).map((p) => ({ name: p.name, shape: p.shape, decay: decays(p.name, p.shape) ? s.weightDecay : 0 })),
@@ -130,12 +119,6 @@ function startingWeights(s: TrainSettings): Map<string, Float32Array> {
     }
   }
   return w;
-}
-
-async function makeStep(s: TrainSettings, weights: Map<string, Float32Array>, state: OptimizerState | undefined, session: SessionOptions): Promise<StepRunner> {
-  const spec = trainStepSpec(s);
-  if (s.kernels === "reference") return new ReferenceTrainStep(spec, weights, state);
-  return TrainStep.create(spec, weights, state, session);
 }
 
 /** Weights as named Tensors with their shapes. */
@@ -191,43 +174,35 @@ export async function train(out: string, settings: Partial<TrainSettings> = {}, 
     weights = startingWeights(s);
   }
   const schedule: Schedule = { lr: s.lr, warmup: s.warmup, steps: s.steps, floor: s.floor };
-  checkSchedule(schedule);
   const world = worldConfig(s.world);
   const c = tinyConfig(s.sizes);
   const tokenizer = cachedTokenizer(await loadWorldTokenizer());
-  const frame: StepShape = { batch: s.batch, length: s.length, maxTargets: s.maxTargets };
-  const step = await makeStep(s, weights, state, options.session ?? {});
-  const params = paliGemmaWeightSpecs(c, CLASSIC_LAYOUT).reduce((a, p) => a + numel(p.shape), 0);
-  options.log?.(`tiny PaliGemma: ${(params / 1e6).toFixed(2)}M parameters; ${s.steps} steps of ${s.batch} examples; ${s.kernels} kernels`);
+  const frame: StepShape = { batch: s.batch, length: s.length, targets: s.targets };
+  const step = await createStep(s.kernels, trainStepSpec(s), weights, state, options.session);
+  options.log?.(`tiny PaliGemma: ${(parameterCount(s.sizes) / 1e6).toFixed(2)}M parameters; ${s.steps} steps of ${s.batch} examples; ${s.kernels} kernels`);
   const offset = s.seed * 1_000_003; // each seed its own stream of training examples
   try {
-    while (step.step < s.steps) {
-      const k = step.step + 1;
-      const examples = splitExamples("train", offset + (k - 1) * s.batch, s.batch, world, s.tasks);
-      const feeds = lossInputs(makeBatch(examples, tokenizer, world), c, frame);
-      const lr = learningRate(schedule, k);
-      const t0 = performance.now();
-      const { loss, gradNorm } = await step.run(feeds, lr);
-      if (!Number.isFinite(loss)) throw new ArgumentError(`train: the loss became ${loss} at step ${k} (lr ${lr}); lower --lr or raise --warmup`);
-      const row: LogRow = { step: k, loss, lr, gradNorm, stepMs: performance.now() - t0 };
-      log.push(row);
-      options.onStep?.(row);
-      const last = k === s.steps;
-      if (last || (s.evalEvery > 0 && k % s.evalEvery === 0)) {
-        save(out, s, step, log);
+    return await trainLoop({
+      step,
+      schedule,
+      data: (k) => lossInputs(makeBatch(splitExamples("train", offset + (k - 1) * s.batch, s.batch, world, s.tasks), tokenizer, world), c, frame),
+      evalEvery: s.evalEvery,
+      save: async (rows) => {
+        save(out, s, step, rows);
+        await writeLossCurve(rows, join(out, "loss.csv"), join(out, "loss.png"));
+      },
+      evaluate: async () => {
         const model = await PaliGemma.load(out, { backend: "onnx" });
         const r = await evaluate(model, world, { perTask: s.evalPerTask, split: "validation" });
         await model.dispose();
-        row.val = Object.fromEntries(Object.entries(r.results).map(([t, v]) => [t, v!.accuracy]));
-        save(out, s, step, log);
-        await writeLossCurve(log, join(out, "loss.csv"), join(out, "loss.png"));
-        options.onEval?.(k, r.summary, row.val);
-      }
-    }
+        return Object.fromEntries(Object.entries(r.results).map(([t, v]) => [t, v!.accuracy]));
+      },
+      onStep: options.onStep,
+      onEval: (k, m) => options.onEval?.(k, Object.entries(m).map(([t, a]) => `${t} ${(100 * a).toFixed(1)}%`).join("  "), m),
+    }, log);
   } finally {
     await step.dispose();
   }
-  return log;
 }
 
 /** Parameters of the tiny model with `sizes` (for reports). */

@@ -12,4 +12,7 @@ export { attention } from "./attention.ts";
 export { rotaryEmbedding } from "./rotary_embedding.ts";
 export { softCap } from "./soft_cap.ts";
 export { patchEmbed } from "./patch_embed.ts";
+export { conv2d } from "./conv2d.ts";
+export { convTranspose2d } from "./conv_transpose2d.ts";
+export { relu } from "./relu.ts";
 export { onesLikeLastAxis } from "./ones_like_last_axis.ts";
