@@ -96,10 +96,11 @@ export class PaliGemma {
     readonly config: PaliGemmaConfig,
     readonly tokenizer: PaliGemmaTokenizer,
     readonly vision: VisionRunner,
-    decoder: DecoderRunner,
+    /** The decoder as given, without the finite check (after load: the GemmaModel, whose `stats` time its blocks). */
+    readonly uncheckedDecoder: DecoderRunner,
     private readonly owned?: { kernels: Kernels; opened: OpenedPaliGemma; closeOpened: boolean },
   ) {
-    this.decoder = finiteLogits(decoder); // a NaN in the logits is an error, never an answer (non_finite.ts)
+    this.decoder = finiteLogits(uncheckedDecoder); // a NaN in the logits is an error, never an answer (non_finite.ts)
   }
 
   /** The decoder, its logits checked for NaN / Infinity after every pass. */

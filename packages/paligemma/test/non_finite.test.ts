@@ -1,8 +1,10 @@
 /**
  * non_finite.test.ts — a checkpoint with one NaN (or Infinity) weight makes score and generate throw
  * a NonFiniteError naming the first layer output that was not finite, on both backends; before
- * this check score returned { meanNll: NaN } and greedy decoding returned ids.
+ * this check score returned { meanNll: NaN } and greedy decoding returned ids. The check wraps the
+ * decoder; the loaded GemmaModel stays reachable as `uncheckedDecoder` (the bench times its blocks).
  */
+import { GemmaModel } from "@paligemma-ts/gemma";
 import { NonFiniteError, Tensor } from "@paligemma-ts/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 import { PaliGemma } from "../src/index.ts";
@@ -48,7 +50,10 @@ describe.each(["reference", "onnx"] as const)("NaN / Infinity weights are an err
     const model = await PaliGemma.load(poisoned(fixture, cases[0].weight, 0.01), { backend });
     try {
       expect(Number.isFinite((await model.score(pixels, "caption en", "a cat")).meanNll)).toBe(true);
+      const before = (model.uncheckedDecoder as GemmaModel).stats.forwards;
       expect((await model.generate({ images: pixels, prompts: ["caption en"], maxNewTokens: 3, ignoreEos: true })).generatedIds[0]).toHaveLength(3);
+      expect(model.uncheckedDecoder).toBeInstanceOf(GemmaModel); // the bench reads its block timings behind the check
+      expect((model.uncheckedDecoder as GemmaModel).stats.forwards - before).toBe(3); // the prefill + 2 decode steps went through it
     } finally {
       await model.dispose();
     }
