@@ -106,13 +106,22 @@ describe("ModelRunner", () => {
   });
 
   it("fails running requests cleanly when the worker dies, and restarts it", async () => {
-    let streamed = 0;
-    const running = runner.generate({ prompt: "caption en", pixels: cat, maxNewTokens: 500, ignoreEos: true, temperature: 1 }, { onToken: () => streamed++ });
-    await until(() => streamed > 0);
-    await (runner as unknown as { worker: Worker }).worker.terminate(); // as if it crashed
-    await expect(running).rejects.toBeInstanceOf(WorkerCrashedError);
-    const next = await runner.generate({ prompt: "caption en", pixels: cat, maxNewTokens: 2 }); // waits for the new worker
-    expect(next.generatedIds).toHaveLength(2);
-    expect(runner.stats.restarts).toBe(1);
+    // The worker dies mid-generation between two decoder passes (crash_hook.ts: killing it inside an
+    // onnxruntime call would abort this whole process, not just the worker).
+    const flag = new Int32Array(new SharedArrayBuffer(8));
+    const crashing = await startTiny({ modelHook: new URL("./crash_hook.ts", import.meta.url).href, hookData: { flag: flag.buffer } });
+    try {
+      let streamed = 0;
+      const running = crashing.generate({ prompt: "caption en", pixels: cat, maxNewTokens: 500, ignoreEos: true, temperature: 1 }, { onToken: () => streamed++ });
+      await until(() => Atomics.load(flag, 1) === 1); // the generation is running: its first decode pass is under way
+      await (crashing as unknown as { worker: Worker }).worker.terminate(); // as if it crashed
+      await expect(running).rejects.toBeInstanceOf(WorkerCrashedError);
+      expect(streamed).toBeLessThanOrEqual(1); // at most the token the prefill picked
+      const next = await crashing.generate({ prompt: "caption en", pixels: cat, maxNewTokens: 2 }); // waits for the new worker
+      expect(next.generatedIds).toHaveLength(2);
+      expect(crashing.stats.restarts).toBe(1);
+    } finally {
+      await crashing.close();
+    }
   });
 });
