@@ -19,6 +19,7 @@
  *   world/batch.ts            examples -> pixel_values, ids, prefix / suffix lengths
  *   world/scene_files.ts      fresh test scenes as PNG files + scenes.json (prompts, answers)
  *   model/tiny_paligemma.ts   the tiny PaliGemma's config.json, initial weights, decay policy
+ *   model/loc_embeddings.ts   the 1024 <loc> rows started as sinusoids of the bin (neighbours alike)
  *   model/paligemma_loss.ts   the prefix-LM objective against Ops (eager, graph, training graph)
  *   model/training_inputs.ts  a world batch -> the fixed-size tensors of a training step
  *   model/checkpoint_io.ts    a Hugging Face checkpoint folder, written atomically
@@ -59,6 +60,7 @@ export {
   SYMBOL_PIECES,
   DIGIT_PIECES,
   worldPieces,
+  worldPieceId,
   worldTokenizerModel,
   writeWorldTokenizer,
   loadWorldTokenizer,
@@ -67,6 +69,7 @@ export { exactMatch, boxIou, detectionRecall, scoreExample, TaskAccuracy, type D
 export { type TrainingBatch, type BatchExample, makeBatch, cachedTokenizer } from "./world/batch.ts";
 export { type SceneFile, writeTestScenes } from "./world/scene_files.ts";
 export { type TinySizes, TINY_SIZES, tinyConfigJson, tinyConfig, initialWeights, decays } from "./model/tiny_paligemma.ts";
+export { locPeriods, sinusoidalLocRows } from "./model/loc_embeddings.ts";
 export { type LossInputs, type LossOutputs, paligemmaLoss } from "./model/paligemma_loss.ts";
 export { type StepShape, lossInputs } from "./model/training_inputs.ts";
 export { type CheckpointFiles, saveCheckpoint } from "./model/checkpoint_io.ts";

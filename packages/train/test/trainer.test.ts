@@ -2,7 +2,8 @@
  * trainer.test.ts — `train()` end to end at a short, CI-sized configuration (the full run is a
  * documented command, not a test): the loss falls over 40 steps, the folder is a Hugging Face
  * checkpoint that PaliGemma.load runs, loss.csv / loss.png / trainer_state.json are written, and a
- * run killed after a checkpoint and resumed lands on exactly the weights of an uninterrupted run.
+ * run killed after a checkpoint and resumed lands on exactly the weights of an uninterrupted run;
+ * with stage0Steps the vision tower starts from stage 0's (written to `${out}-stage0`, reused when finished).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,7 @@ afterAll(() => {
   releaseAllSessions();
 });
 
-const SHORT: Partial<TrainSettings> = { steps: 40, batch: 16, warmup: 5, lr: 3e-3, evalEvery: 25, evalPerTask: 2, targets: 160, seed: 3 };
+const SHORT: Partial<TrainSettings> = { steps: 40, batch: 16, warmup: 5, lr: 3e-3, evalEvery: 25, evalPerTask: 2, targets: 160, seed: 3, stage0Steps: 0 };
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function weights(out: string): Map<string, Float32Array> {
@@ -56,5 +57,27 @@ describe("train (40 steps of 16)", () => {
     for (const [n, w] of a) for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i] - b.get(n)![i]));
     console.log(`resumed vs uninterrupted: max |dw| = ${worst}`);
     expect(worst).toBe(0);
+  }, 300_000);
+});
+
+describe("train with stage0Steps", () => {
+  it("pretrains the tower into out-stage0, starts stage 1 from exactly its weights, and reuses a finished stage 0", async () => {
+    const out = join(dir, "staged");
+    const lines: string[] = [];
+    const settings: Partial<TrainSettings> = { ...SHORT, steps: 1, lr: 1e-12, warmup: 1, evalEvery: 0, stage0Steps: 2 };
+    await train(out, settings, { log: (l) => lines.push(l) });
+    expect(JSON.parse(readFileSync(join(`${out}-stage0`, "trainer_state.json"), "utf8")).step).toBe(2);
+    const [tower, trained] = [weights(`${out}-stage0`), weights(out)];
+    const names = [...trained.keys()].filter((n) => n.startsWith("vision_tower."));
+    expect(names.length).toBeGreaterThan(10);
+    let worst = 0; // one step at lr 1e-12 moves a weight by at most ~1e-12 (AdamW's step is ~lr in size)
+    for (const n of names) for (let i = 0; i < trained.get(n)!.length; i++) worst = Math.max(worst, Math.abs(trained.get(n)![i] - tower.get(n)![i]));
+    console.log(`stage-1 tower vs stage 0's: max |dw| = ${worst.toExponential(1)}`);
+    expect(worst).toBeLessThan(1e-6);
+    expect(lines.some((l) => l.startsWith("stage 0 (siglip)"))).toBe(true);
+    lines.length = 0;
+    rmSync(join(out, "trainer_state.json"));
+    await train(out, settings, { log: (l) => lines.push(l) });
+    expect(lines).toContain(`stage 0: reusing the finished ${out}-stage0`);
   }, 300_000);
 });

@@ -3,7 +3,8 @@
  * the synthetic world, and measure any checkpoint on freshly generated test scenes.
  *
  *   paligemma train --out DIR [--steps N] [--batch B] [--seed S] [--resume] [--lr X] [--warmup N]
- *                   [--eval-every N] [--eval-per-task N] [--kernels onnx|reference] [--init DIR] [--json]
+ *                   [--eval-every N] [--eval-per-task N] [--kernels onnx|reference] [--init DIR]
+ *                   [--stage0-steps N] [--json]
  *   paligemma eval  --model DIR [--scenes N] [--seed S] [--tasks caption,detect,vqa,ocr] [--json]
  *   paligemma scenes --out DIR [--per-task N] [--seed S] [--image-size S]
  *
@@ -22,7 +23,7 @@ import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { requireOutputPath } from "../input_paths.ts";
 import type { CliIO } from "../main.ts";
-import { parsePositiveInt, parseSeed } from "../option_values.ts";
+import { parseNonNegativeInt, parsePositiveInt, parseSeed } from "../option_values.ts";
 
 interface TrainOptions {
   out: string;
@@ -36,6 +37,7 @@ interface TrainOptions {
   evalPerTask?: number;
   kernels?: "onnx" | "reference";
   init?: string;
+  stage0Steps?: number;
   json?: boolean;
 }
 
@@ -61,16 +63,17 @@ export function addTrainCommands(program: Command, io: CliIO): void {
     .command("train")
     .description("train the tiny PaliGemma from scratch on the synthetic world into --out (a Hugging Face checkpoint folder)")
     .requiredOption("--out <dir>", "checkpoint folder to write (and --resume from)")
-    .option("--steps <n>", "optimizer steps (default 6000)", parsePositiveInt)
+    .option("--steps <n>", "optimizer steps (default 5000)", parsePositiveInt)
     .option("--batch <b>", "examples per step (default 64)", parsePositiveInt)
     .option("--seed <s>", "initialization and data stream seed (default 0)", parseSeed)
     .option("--resume", "continue the run found in --out")
-    .option("--lr <x>", "peak learning rate (default 3e-3)", parsePositiveNumber)
+    .option("--lr <x>", "peak learning rate (default 1e-3)", parsePositiveNumber)
     .option("--warmup <n>", "warmup steps (default 200)", parsePositiveInt)
     .option("--eval-every <n>", "validate and checkpoint every n steps (default 500)", parsePositiveInt)
     .option("--eval-per-task <n>", "validation scenes per task (default 50)", parsePositiveInt)
     .addOption(new Option("--kernels <k>", "onnx (one fused session per step) or reference (plain TypeScript, slow)").choices(["onnx", "reference"]))
     .option("--init <dir>", "initialize from another checkpoint's tensors of the same names (e.g. a stage-0 vision tower)")
+    .option("--stage0-steps <n>", "first pretrain the vision tower contrastively (SigLIP loss) for n steps into DIR-stage0 and start from it; 0 = random start (default 600)", parseNonNegativeInt)
     .option("--json", "print the final log row as one JSON object")
     .action(async (o: TrainOptions) => runTrain(o, io));
 
@@ -111,8 +114,8 @@ async function runScenes(o: ScenesOptions, io: CliIO): Promise<void> {
 
 async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
   requireOutputPath(o.out, "--out", o.init !== undefined ? [{ path: o.init, what: "--init" }] : [], "folder"); // before the (slow) import and build
-  const { train } = await import("@paligemma-ts/train");
-  const settings = Object.fromEntries(Object.entries({ steps: o.steps, batch: o.batch, seed: o.seed, lr: o.lr, warmup: o.warmup, evalEvery: o.evalEvery, evalPerTask: o.evalPerTask, kernels: o.kernels, init: o.init }).filter(([, v]) => v !== undefined));
+  const { train, TRAIN_DEFAULTS } = await import("@paligemma-ts/train");
+  const settings = Object.fromEntries(Object.entries({ steps: o.steps, batch: o.batch, seed: o.seed, lr: o.lr, warmup: o.warmup, evalEvery: o.evalEvery, evalPerTask: o.evalPerTask, kernels: o.kernels, init: o.init, stage0Steps: o.stage0Steps }).filter(([, v]) => v !== undefined));
   const tty = !o.json && io.stderr.isTTY === true && io.stderr === process.stderr;
   const bar = tty ? new cliProgress.SingleBar({ stream: process.stderr, format: "train |{bar}| {value}/{total} | loss {loss} | lr {lr} | {rate} steps/s | eta {eta_formatted}", hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;
@@ -126,7 +129,7 @@ async function runTrain(o: TrainOptions, io: CliIO): Promise<void> {
         started = true;
         first = r.step - 1;
         t0 = performance.now();
-        bar?.start((settings.steps as number | undefined) ?? 6000, first, { loss: "-", lr: "-", rate: "-" });
+        bar?.start((settings.steps as number | undefined) ?? TRAIN_DEFAULTS.steps, first, { loss: "-", lr: "-", rate: "-" });
       }
       const rate = ((r.step - first) / ((performance.now() - t0) / 1000)).toFixed(2);
       bar?.update(r.step, { loss: r.loss.toFixed(4), lr: r.lr.toExponential(2), rate });

@@ -8,6 +8,10 @@
  *   every `evalEvery` steps: write the checkpoint, load it with PaliGemma.load (exactly what a user
  *   gets), and measure per-task accuracy on VALIDATION scenes (the test split is kept for the end)
  *   `init`: start from another checkpoint's tensors of the same names, e.g. stage 0's vision tower
+ *   `stage0Steps` > 0 (and no `init`): first pretrain the vision tower contrastively (stage 0,
+ *   contrastive/stage0.ts, SigLIP loss) into the sibling folder `${out}-stage0` (a checkpoint save
+ *   replaces the whole `out` folder), then start from its tower, as the real PaliGemma starts from a
+ *   pretrained SigLIP; a finished stage-0 folder is reused, an unfinished one redone
  * The checkpoint folder is a Hugging Face one (config.json, model.safetensors, tokenizer.model)
  * plus trainer_state.json (step, settings, the log) and optimizer.safetensors (AdamW moments), all
  * written atomically (checkpoint_io.ts); `resume` continues from it bit for bit.
@@ -28,7 +32,9 @@ import { cachedTokenizer, makeBatch } from "../world/batch.ts";
 import { DEFAULT_TASK_WEIGHTS, type TaskWeights } from "../world/sampler.ts";
 import { splitExamples } from "../world/splits.ts";
 import { type WorldConfig, worldConfig } from "../world/world_config.ts";
-import { loadWorldTokenizer, worldTokenizerModel } from "../world/world_tokenizer.ts";
+import { loadWorldTokenizer, worldPieceId, worldTokenizerModel } from "../world/world_tokenizer.ts";
+import { sinusoidalLocRows } from "../model/loc_embeddings.ts";
+import { ZERO_SHOT_CLASSES, trainStage0 } from "../contrastive/stage0.ts";
 import { type StepRunner, createStep, trainLoop } from "./loop.ts";
 import { type LogRow, writeLossCurve } from "./loss_curve.ts";
 import type { Schedule } from "./schedule.ts";
@@ -59,11 +65,14 @@ export interface TrainSettings {
   kernels: "onnx" | "reference";
   /** Initialize these weights from another checkpoint (e.g. stage 0's vision tower); names must match. */
   init?: string;
+  /** Stage-0 (contrastive) steps that pretrain the vision tower into `${out}-stage0` first; 0 = random start. Ignored with `init`. */
+  stage0Steps: number;
 }
 
 export const TRAIN_DEFAULTS: Readonly<TrainSettings> = Object.freeze({
-  steps: 6000, batch: 64, seed: 0, lr: 3e-3, warmup: 200, floor: 0.05, clip: 1, weightDecay: 0.01, beta1: 0.9, beta2: 0.98,
+  steps: 5000, batch: 64, seed: 0, lr: 1e-3, warmup: 200, floor: 0.05, clip: 1, weightDecay: 0.01, beta1: 0.9, beta2: 0.98,
   evalEvery: 500, evalPerTask: 50, length: 96, targets: 512, sizes: TINY_SIZES, world: {}, tasks: DEFAULT_TASK_WEIGHTS, kernels: "onnx",
+  stage0Steps: 600,
 });
 
 export interface TrainHooks {
@@ -101,10 +110,13 @@ export function trainStepSpec(s: TrainSettings): TrainStepSpec {
   };
 }
 
-/** Initial weights: fresh (seeded), then `init`'s tensors where it has them. */
+/** Initial weights: fresh (seeded; the <loc> rows sinusoidal), then `init`'s tensors where it has them. */
 function startingWeights(s: TrainSettings): Map<string, Float32Array> {
   const c = tinyConfig(s.sizes);
-  const w = new Map([...initialWeights(c, seededRng(s.seed)).entries()].map(([k, t]) => [k, t.toFloat32()]));
+  const fresh = initialWeights(c, seededRng(s.seed));
+  const table = "language_model.model.embed_tokens.weight";
+  fresh.set(table, sinusoidalLocRows(fresh.get(table)!, worldPieceId("<loc0000>"))); // loc_embeddings.ts
+  const w = new Map([...fresh.entries()].map(([k, t]) => [k, t.toFloat32()]));
   if (s.init) {
     const ckpt = Checkpoint.open(s.init);
     try {
@@ -119,6 +131,21 @@ function startingWeights(s: TrainSettings): Map<string, Float32Array> {
     }
   }
   return w;
+}
+
+/** Stage 0 into `${out}-stage0` (or the finished one found there): the folder `init` reads the tower from. */
+async function pretrainedTower(out: string, s: TrainSettings, hooks: TrainHooks): Promise<string> {
+  const dir = `${out.replace(/[\\/]+$/, "")}-stage0`;
+  const state = join(dir, STATE_FILE);
+  if (existsSync(state) && JSON.parse(readFileSync(state, "utf8")).step === s.stage0Steps) {
+    hooks.log?.(`stage 0: reusing the finished ${dir}`);
+    return dir;
+  }
+  await trainStage0(dir, { steps: s.stage0Steps, seed: s.seed, sizes: s.sizes, kernels: s.kernels, evalEvery: 0, evalScenes: 240 }, {
+    log: hooks.log,
+    onEval: (k, acc) => hooks.log?.(`stage 0, step ${k}: zero-shot ${(100 * acc).toFixed(1)}% on ${240} test scenes (${ZERO_SHOT_CLASSES.length} classes)`),
+  });
+  return dir;
 }
 
 /** Weights as named Tensors with their shapes. */
@@ -171,6 +198,7 @@ export async function train(out: string, settings: Partial<TrainSettings> = {}, 
     ({ weights, state, log } = r);
     options.log?.(`resuming ${out} at step ${state.step} of ${s.steps}`);
   } else {
+    if (s.stage0Steps > 0 && !s.init) s = { ...s, init: await pretrainedTower(out, s, options) };
     weights = startingWeights(s);
   }
   const schedule: Schedule = { lr: s.lr, warmup: s.warmup, steps: s.steps, floor: s.floor };

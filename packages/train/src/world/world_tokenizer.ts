@@ -33,6 +33,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SentencePieceEntry, PaliGemmaTokenizer, writeSentencePieceModel } from "@paligemma-ts/processor";
+import { ArgumentError } from "@paligemma-ts/tensor";
 import { COLOR_NAMES } from "./palette.ts";
 import { SHAPE_NAMES, SHAPE_PLURALS } from "./shapes.ts";
 import { OCR_WORDS } from "./text_scene.ts";
@@ -76,6 +77,13 @@ export function worldPieces(): SentencePieceEntry[] {
   LEADING_WORDS.forEach(add);
   FOLLOWING_WORDS.forEach((w) => add(SPACE + w));
   return pieces;
+}
+
+/** The id of `piece` in the world's vocabulary (its index in worldPieces()). */
+export function worldPieceId(piece: string): number {
+  const id = worldPieces().findIndex((p) => p.piece === piece);
+  if (id < 0) throw new ArgumentError(`worldPieceId: ${JSON.stringify(piece)} is not a piece of the world's tokenizer`);
+  return id;
 }
 
 /** The world's tokenizer.model bytes (deterministic). */
