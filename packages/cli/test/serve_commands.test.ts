@@ -5,7 +5,9 @@
  *     identical across the two runs and their batches;
  *   - serve prints where it listens, answers /health, exits 0 on SIGTERM;
  *   - --model org/name resolves through HF_HUB_CACHE (and --revision), in generate too;
- *   - usage errors (no images, --revision with a folder) are one line and exit code 2 / 1.
+ *   - usage errors (no images, --revision with a folder) are one line and exit code 2 / 1;
+ *   - --vae on batch and serve: found or not (one stderr line for a segment prompt), a missing file
+ *     refused before the model loads (the masks themselves: serve's masks.test.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -71,6 +73,23 @@ describe("paligemma batch", () => {
     const res = await run(["batch", "--model", TINY, "--images", join(tmp, "none"), "--prompt", "caption en", "--out", join(tmp, "x.jsonl")]);
     expect(res.code).toBe(2);
     expect(res.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^paligemma: error: --images .* is not a folder/)]);
+  });
+
+  it("--vae: a segment prompt without the decoder says so in one line and still writes every image; a missing --vae file is a usage error", async () => {
+    const env = { PALIGEMMA_VAE: join(tmp, "no-vae-here.npz") };
+    const out = join(tmp, "seg.jsonl");
+    const res = await run(["batch", "--model", TINY, "--images", IMAGES[0], "--prompt", "segment cat", "--out", out, "--max-new-tokens", "4"], env);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain(`paligemma: segmentation masks need the VQ-VAE decoder (big_vision's vae-oid.npz): pass --vae PATH or put it at ${env.PALIGEMMA_VAE}; boxes and labels only\n`);
+    expect(lineCount(out)).toBe(1);
+    const withVae = await run(["batch", "--model", TINY, "--images", IMAGES[0], "--prompt", "segment cat", "--out", join(tmp, "seg2.jsonl"), "--max-new-tokens", "4", "--vae", join(ROOT, "fixtures", "vqvae-random", "vae-random.npz")], env);
+    expect(withVae.code).toBe(0);
+    expect(withVae.stderr).not.toContain("masks need");
+    for (const cmd of [["batch", "--images", IMAGES[0], "--prompt", "segment cat", "--out", join(tmp, "seg3.jsonl")], ["serve", "--port", "0"]]) {
+      const missing = await run([cmd[0], "--model", TINY, ...cmd.slice(1), "--vae", join(tmp, "nope.npz")]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^paligemma: error: --vae file '.*nope\.npz' does not exist/)]);
+    }
   });
 });
 

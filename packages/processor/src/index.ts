@@ -44,6 +44,6 @@ export {
 export { parseDetections, locToPixel, locsToBox, roundHalfEven, LOC_BINS, type Box, type Detection, type ImageSize } from "./detection.ts";
 export { parseSegmentations, SEG_TOKENS, SEG_CODEBOOK, type Segmentation } from "./segmentation.ts";
 export { MASK_SIZE, maskBox, placeMask, type PlacedMask } from "./segmentation_mask.ts";
-export { encodeMaskRle, decodeMaskRle, type MaskRle } from "./mask_rle.ts";
+export { encodeMaskRle, decodeMaskRle, cocoRle, type MaskRle, type CocoRle } from "./mask_rle.ts";
 export { drawDetections, drawSegmentations, labelColors, PALETTE, type MaskedDetection } from "./draw.ts";
 export { rasterizeText, textWidth, glyph, GLYPH_WIDTH, GLYPH_HEIGHT, GLYPH_ADVANCE } from "./bitmap_font.ts";

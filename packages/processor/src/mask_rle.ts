@@ -7,6 +7,8 @@
  * counts alternate runs of 0 and 1, ALWAYS starting with 0s (n0 may be 0), over the pixels in
  * column-major (Fortran) order: down the first column, then the second, ... The counts add up to H * W.
  * Example: the 2x2 mask [[0, 1], [0, 1]] is counts [2, 2].
+ * As JSON (the CLI's --json objects, the server's segmentations, batch lines) the object carries a
+ * tag saying what it is: { format: "coco-rle", size, counts } (cocoRle).
  *
  * Reference: COCO data format, "Object Detection" / segmentation RLE (https://cocodataset.org/#format-data);
  * pycocotools `maskApi.c` (`rleEncode`).
@@ -18,6 +20,17 @@ export interface MaskRle {
   /** [height, width] */
   size: [number, number];
   counts: number[];
+}
+
+/** MaskRle tagged for JSON output: `{"format": "coco-rle", "size": [h, w], "counts": [...]}`. */
+export interface CocoRle extends MaskRle {
+  format: "coco-rle";
+}
+
+/** A row-major H x W binary mask -> the tagged JSON form of its RLE (decodeMaskRle reads it back). */
+export function cocoRle(mask: Uint8Array, width: number, height: number): CocoRle {
+  const { size, counts } = encodeMaskRle(mask, width, height);
+  return { format: "coco-rle", size, counts };
 }
 
 /** A row-major H x W binary mask -> COCO uncompressed RLE. */

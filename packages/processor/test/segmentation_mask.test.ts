@@ -9,7 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { readNpz } from "@paligemma-ts/tensor";
 import { describe, expect, it } from "vitest";
-import { MASK_SIZE, PALETTE, type RgbImage, decodeMaskRle, drawDetections, drawSegmentations, encodeMaskRle, maskBox, placeMask, resizeFloatBilinear } from "../src/index.ts";
+import { MASK_SIZE, PALETTE, type RgbImage, cocoRle, decodeMaskRle, drawDetections, drawSegmentations, encodeMaskRle, maskBox, placeMask, resizeFloatBilinear } from "../src/index.ts";
 
 const pil = readNpz(fileURLToPath(new URL("../../../fixtures/pil-resize-float/pil_resize_float.npz", import.meta.url)));
 
@@ -81,6 +81,10 @@ describe("COCO RLE", () => {
     expect(encodeMaskRle(Uint8Array.from([0, 1, 0, 1]), 2, 2)).toEqual({ size: [2, 2], counts: [2, 2] });
     expect(encodeMaskRle(Uint8Array.from([1, 1, 0, 0, 0, 1]), 3, 2)).toEqual({ size: [2, 3], counts: [0, 1, 1, 1, 2, 1] }); // columns [1,0], [1,0], [0,1] read down: 1 0 1 0 0 1
     expect(encodeMaskRle(new Uint8Array(6), 3, 2)).toEqual({ size: [2, 3], counts: [6] });
+  });
+  it("cocoRle: the same runs, tagged for JSON", () => {
+    expect(cocoRle(Uint8Array.from([1, 1, 0, 0, 0, 1]), 3, 2)).toEqual({ format: "coco-rle", size: [2, 3], counts: [0, 1, 1, 1, 2, 1] });
+    expect(decodeMaskRle(cocoRle(Uint8Array.from([0, 1, 0, 1]), 2, 2))).toEqual(Uint8Array.from([0, 1, 0, 1]));
   });
   it("round trips a placed mask and refuses counts of the wrong total", () => {
     const m = new Float32Array(MASK_SIZE * MASK_SIZE).map((_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011));

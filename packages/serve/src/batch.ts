@@ -7,6 +7,8 @@
  *               {"path", "prompt", "text", "detections", "segmentations", "generated_ids",
  *                "finish_reason", "image": {width, height}, "timings"}        or, for an image that
  *               {"path", "prompt", "error": {"code", "message"}}              cannot be read or run
+ *             detections and segmentations as /v1/generate gives them (boxes in the image's own
+ *             pixels; a segmentation's mask is COCO RLE when the runner has a mask decoder, else null)
  *   batches   the next B images are decoded (in the image thread) while the model runs the current B
  *             as ONE batched generation (greedy rows padded together; each row equals running alone)
  *   durable   a batch's lines are appended with a single write(2) on an O_APPEND descriptor and
@@ -21,7 +23,7 @@
  */
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { parseDetections, parseSegmentations } from "@paligemma-ts/processor";
+import { parseDetections } from "@paligemma-ts/processor";
 import { RequestError, toWire } from "./errors.ts";
 import type { DecodedImage, ImageDecoder } from "./image_decoder.ts";
 import type { ModelRunner } from "./model_runner.ts";
@@ -112,9 +114,9 @@ export async function runBatch(run: BatchRun): Promise<BatchProgress> {
         chunk.map(async (d) => {
           if (d.error) return { path: d.path, prompt, error: errorOf(d.error) };
           try {
-            const o = await runner.generate({ prompt, pixels: d.image!.pixels, ...run.options, attention: false });
             const size2 = { width: d.image!.width, height: d.image!.height };
-            return { path: d.path, prompt, text: o.text, detections: parseDetections(o.text, size2), segmentations: parseSegmentations(o.text, size2), generated_ids: o.generatedIds, finish_reason: o.finishReason, image: size2, batch_size: o.batchSize, timings: o.timings };
+            const o = await runner.generate({ prompt, pixels: d.image!.pixels, imageSize: size2, ...run.options, attention: false }); // masks decode in the worker
+            return { path: d.path, prompt, text: o.text, detections: parseDetections(o.text, size2), segmentations: o.segmentations ?? [], generated_ids: o.generatedIds, finish_reason: o.finishReason, image: size2, batch_size: o.batchSize, timings: o.timings };
           } catch (error) {
             return { path: d.path, prompt, error: errorOf(error) };
           }

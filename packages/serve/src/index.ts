@@ -7,6 +7,7 @@
  *   model_runner.ts   ModelRunner: the main thread's queue in front of model_worker.ts
  *   image_decoder.ts  ImageDecoder: uploads decoded off the HTTP thread (image_worker.ts)
  *   protocol.ts       the messages between the threads
+ *   segment_answer.ts an answer's segmentations with COCO RLE masks (run in the model worker)
  *   errors.ts         typed errors and their HTTP statuses
  */
 export { ModelRunner, type RunnerOptions, type RunnerStats, type TokenUpdate } from "./model_runner.ts";
@@ -17,5 +18,6 @@ export { buildServer, startServer, type ServerOptions, type ServeContext } from 
 export { promptAndImage } from "./chat_completions.ts";
 export { imageBytes, FileAccessError } from "./image_input.ts";
 export { downloadSnapshot, hubToken, HubDownloadError, type DownloadOptions, type DownloadProgress, type DownloadResult } from "./hub_download.ts";
+export { segmentAnswer, type SegmentationJson } from "./segment_answer.ts";
 export { runBatch, completedPaths, type BatchProgress, type BatchRun } from "./batch.ts";
 export { listImages, expandGlob, IMAGE_EXTENSIONS } from "./image_list.ts";

@@ -12,7 +12,10 @@
  *   - a job stops at its own maxNewTokens or eos; when every row of a batch has stopped or was
  *     cancelled, the generation is abandoned at once (onToken throws STOP);
  *   - a job that asked for `attention` runs under an AttentionRecorder; the last few are kept
- *     (attentionStore) so the page can ask for any token's map afterwards.
+ *     (attentionStore) so the page can ask for any token's map afterwards;
+ *   - the VQ-VAE mask decoder (LoadSpec.maskDecoder), when given, is loaded once next to the model;
+ *     a job that gives its imageSize has its answer's segmentations decoded here after its last
+ *     token (segment_answer.ts), and its `done` waits for them; the batch's `idle` waits for all.
  * A test may wrap the loaded runners (LoadSpec.modelHook) to observe or slow them; nothing else does.
  *
  * Reference: Node.js worker_threads; DESIGN.md section 10 (serving).
@@ -21,15 +24,17 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { KVCache } from "@paligemma-ts/core";
 import type { GemmaForwardInput } from "@paligemma-ts/gemma";
-import { AttentionRecorder, type DecoderRunner, PaliGemma, type VisionRunner } from "@paligemma-ts/paligemma";
+import { AttentionRecorder, type DecoderRunner, MaskDecoder, PaliGemma, type VisionRunner } from "@paligemma-ts/paligemma";
 import { ArgumentError, Tensor, logSoftmax } from "@paligemma-ts/tensor";
 import { NotFoundError, toWire } from "./errors.ts";
 import type { FromWorker, GenerateJob, LoadSpec, ModelInfo, ScoreJob, ToWorker, AttentionQuery } from "./protocol.ts";
+import { segmentAnswer } from "./segment_answer.ts";
 
 const port = parentPort!;
 const spec = (workerData as { spec: LoadSpec }).spec;
 const post = (m: FromWorker) => port.postMessage(m);
 const STOP = Symbol("every row stopped");
+type DoneOutput = Extract<FromWorker, { type: "done" }>["output"];
 
 /** The decoder as the worker runs it: one event-loop turn before each step, an optional recorder, step timing. */
 class ServedDecoder implements DecoderRunner {
@@ -63,8 +68,15 @@ const model = opened
       return null;
     })
   : null;
+const masks =
+  model && spec.maskDecoder
+    ? await MaskDecoder.load(spec.maskDecoder, { backend: spec.backend, device: spec.device }).catch((e) => {
+        post({ type: "loadError", error: toWire(e) });
+        return undefined;
+      })
+    : null;
 
-if (opened && model) {
+if (opened && model && masks !== undefined) {
   const cfg = model.config;
   let runners: { vision: VisionRunner; decoder: DecoderRunner } = { vision: model.vision, decoder: model.decoder };
   if (spec.modelHook) runners = (await import(spec.modelHook)).default(runners, spec.hookData);
@@ -101,14 +113,21 @@ if (opened && model) {
     const ids = jobs.map(() => [] as number[]);
     const done = jobs.map(() => false);
     const generationId = recorder ? crypto.randomUUID() : undefined;
+    const decoding: Promise<void>[] = []; // rows whose masks are being decoded
     const finish = (b: number, reason: "stop" | "length") => {
       done[b] = true;
       const now = performance.now();
       const [p0, p1] = prefill ?? [now, now];
       const decodeMs = now - p1;
       const timings = { visionMs: p0 - start, prefillMs: p1 - p0, decodeMs, decodeMsPerToken: ids[b].length > 1 ? decodeMs / (ids[b].length - 1) : 0, totalMs: now - start };
-      const withAttention = jobs[b].attention && generationId ? `${generationId}:${b}` : undefined;
-      post({ type: "done", jobId: jobs[b].jobId, output: { inputIds: inputIds[b], generatedIds: ids[b], text: answer(ids[b]), finishReason: reason, batchSize: jobs.length, timings, generationId: withAttention } });
+      const job = jobs[b];
+      const withAttention = job.attention && generationId ? `${generationId}:${b}` : undefined;
+      const output = { inputIds: inputIds[b], generatedIds: ids[b], text: answer(ids[b]), finishReason: reason, batchSize: jobs.length, timings, generationId: withAttention };
+      const send = (o: DoneOutput) => post({ type: "done", jobId: job.jobId, output: o });
+      if (!job.imageSize) return send(output);
+      // The other rows go on generating while this one's masks decode (an async session run).
+      const segmentations = segmentAnswer(output.text, job.imageSize, masks);
+      decoding.push(segmentations.then((s) => send({ ...output, segmentations: s }), (e) => post({ type: "failed", jobId: job.jobId, error: toWire(e) })));
     };
     const first = jobs[0];
     try {
@@ -140,6 +159,7 @@ if (opened && model) {
       decoder.recorder = null;
       decoder.onStep = null;
       for (const j of jobs) cancelled.delete(j.jobId);
+      await Promise.all(decoding); // every `done` before this batch's `idle`
     }
     if (recorder && generationId && keep > 0) {
       jobs.forEach((j, b) => {
@@ -196,6 +216,7 @@ if (opened && model) {
     maxPositions: cfg.text_config.max_position_embeddings,
     backend: spec.backend ?? "onnx",
     dtype: spec.dtype ?? "f32",
+    maskDecoder: masks ? spec.maskDecoder! : null,
     loadMs: performance.now() - t0,
   };
   post({ type: "ready", info });

@@ -5,7 +5,8 @@
  *                        ignore_eos?, stream?, attention?}
  *     -> {id, model, prompt, text, finish_reason, input_ids, generated_ids, tokens: [{id, text}],
  *         detections: [{label, box: {xmin, ymin, xmax, ymax}}],            pixels of the ORIGINAL image
- *         segmentations: [{label, box, codes: [16 VQ-VAE indices], mask: null}],
+ *         segmentations: [{label, box, codes: [16 VQ-VAE indices],
+ *                          mask: {format: "coco-rle", size: [h, w], counts} | null}],   ORIGINAL image too
  *         image: {width, height}, usage, batch_size,
  *         timings: {queue_ms, vision_ms, prefill_ms, decode_ms, decode_ms_per_token, total_ms},
  *         attention: {generation_id, layers, side} | null}
@@ -16,15 +17,17 @@
  *        the token's query attention over the image patches, averaged over heads (attention_probe.ts)
  *   POST /v1/score      {image, prefix, suffix}
  *     -> {input_ids, suffix_ids, token_nll, mean_nll, timings}   suffix tokens end with <eos>
- * Segmentations carry the 16 codes now; `mask` stays null until the VQ-VAE decoder exists, and then
- * fills in without changing the rest of the object.
+ * A segmentation's mask is the one `paligemma generate --json` gives for the same answer and image:
+ * the 16 codes decoded by the VQ-VAE mask decoder (`serve --vae FILE`, loaded in the model's worker,
+ * which decodes the masks after the answer's last token; segment_answer.ts), placed in the box,
+ * as COCO uncompressed RLE over the whole original image. Without the decoder `mask` is null.
  *
  * Reference: processor's parseDetections / parseSegmentations (the /1024 pixel convention).
  * Leaves out: several images per prompt, beam search (the library's generate does not offer them yet).
  */
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { parseDetections, parseSegmentations } from "@paligemma-ts/processor";
+import { parseDetections } from "@paligemma-ts/processor";
 import { errorBody } from "./errors.ts";
 import type { GenerationOutput } from "./protocol.ts";
 import { ATTENTION_SCHEMA, type GenerateBody, GENERATE_SCHEMA, SCORE_SCHEMA } from "./schemas.ts";
@@ -46,7 +49,7 @@ export function nativeAnswer(ctx: ServeContext, id: string, prompt: string, out:
     generated_ids: out.generatedIds,
     tokens,
     detections: parseDetections(out.text, size),
-    segmentations: parseSegmentations(out.text, size).map((s) => ({ ...s, mask: null })),
+    segmentations: out.segmentations ?? [], // decoded in the worker: the request gave imageSize
     image: size,
     usage: { prompt_tokens: out.inputIds.length, completion_tokens: out.generatedIds.length, total_tokens: out.inputIds.length + out.generatedIds.length },
     batch_size: out.batchSize,
@@ -60,9 +63,9 @@ export function registerNativeApi(app: FastifyInstance, ctx: ServeContext): void
     const b = req.body as GenerateBody;
     const arrived = ctx.runner.arrive(); // a batch forming now may wait for this request
     const image = await ctx.image(b.image, "image").finally(() => setImmediate(arrived));
-    const request = { prompt: b.prompt, pixels: image.pixels, maxNewTokens: b.max_new_tokens ?? ctx.defaultMaxTokens, temperature: b.temperature, topP: b.top_p, topK: b.top_k, seed: b.seed, ignoreEos: b.ignore_eos, attention: b.attention };
-    const id = `gen-${randomUUID()}`;
     const size = { width: image.width, height: image.height };
+    const request = { prompt: b.prompt, pixels: image.pixels, imageSize: size, maxNewTokens: b.max_new_tokens ?? ctx.defaultMaxTokens, temperature: b.temperature, topP: b.top_p, topK: b.top_k, seed: b.seed, ignoreEos: b.ignore_eos, attention: b.attention };
+    const id = `gen-${randomUUID()}`;
     const tokens: { id: number; text: string }[] = [];
     const signal = abortOnClose(reply);
     let sse: ReturnType<typeof openSse> | null = null;

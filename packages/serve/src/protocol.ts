@@ -7,6 +7,8 @@
  *   main -> worker   generate (a batch of jobs, pixels already decoded), score, attention, cancel
  *   worker -> main   ready | loadError | progress, started, token (one per generated token, as it
  *                    is sampled), done | failed (per job), scored, attention
+ * A job that gives its image's original size gets its answer's segmentations back with `done`,
+ * masks decoded in the worker (the mask decoder is a model too) and sent as RLE, not H x W pixels.
  *
  * Every job carries the id the main thread gave it, so events of a batch find their requests.
  * Errors cross as `WireError` (name, code, message) and become typed errors again on the main side
@@ -15,7 +17,8 @@
  * Reference: Node.js worker_threads (https://nodejs.org/api/worker_threads.html), structured clone.
  * Leaves out: versioning (both ends ship together).
  */
-import type { Detection, Segmentation } from "@paligemma-ts/processor";
+import type { ImageSize } from "@paligemma-ts/processor";
+import type { SegmentationJson } from "./segment_answer.ts";
 
 /** What to load, and how (the worker opens and loads it itself). */
 export interface LoadSpec {
@@ -24,6 +27,8 @@ export interface LoadSpec {
   backend?: "onnx" | "reference";
   device?: "cpu" | "cuda";
   dtype?: "f32" | "int8" | "int8-lowmem" | "int4";
+  /** The VQ-VAE mask decoder file (vae-oid.npz or a .safetensors copy), loaded once with the model (same backend and device); none: masks are null. */
+  maskDecoder?: string;
   /** Finished generations whose attention can still be drawn (oldest forgotten first). Default 8. */
   attentionStore?: number;
   /** Test seam: a module whose default export wraps the loaded model (see model_worker.ts). */
@@ -44,6 +49,8 @@ export interface ModelInfo {
   maxPositions: number;
   backend: string;
   dtype: string;
+  /** The mask decoder file the worker loaded, or null (segmentations then carry mask: null). */
+  maskDecoder: string | null;
   loadMs: number;
 }
 
@@ -64,6 +71,8 @@ export interface GenerateJob extends GenerateOptions {
   prompt: string;
   /** pixel_values of one image, [3, S, S] flattened. */
   pixels: Float32Array;
+  /** The image's original size: when given, the output has the answer's segmentations in its pixels (with masks if the worker has a decoder). */
+  imageSize?: ImageSize;
 }
 
 export interface WireError {
@@ -95,9 +104,8 @@ export interface GenerationOutput {
   timings: GenerationTimings;
   /** Set when the job asked for attention: the key to ask for maps later. */
   generationId?: string;
-  /** Filled on the main thread from `text` (pixels of the original image). */
-  detections?: Detection[];
-  segmentations?: Segmentation[];
+  /** The job gave `imageSize`: the answer's segmentations over it (segment_answer.ts). */
+  segmentations?: SegmentationJson[];
 }
 
 export interface ScoreJob {

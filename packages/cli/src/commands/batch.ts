@@ -1,7 +1,9 @@
 /**
  * commands/batch.ts — `paligemma batch`: one prompt over a folder, glob or list of images, B at a
  * time through the batched generate, into a JSON Lines file (serve's runBatch: resumable, a kill
- * loses at most the batch in flight, unreadable images become error lines).
+ * loses at most the batch in flight, unreadable images become error lines). Segmentations get masks
+ * from the VQ-VAE decoder, found as `generate` finds it (--vae, $PALIGEMMA_VAE, the cache) and
+ * loaded once in the model's worker; a "segment" prompt without it gets one stderr line.
  *
  * Teaches: the progress a long job owes a person at a terminal: done / total, images per second
  * and the time left, on stderr, redrawn in place (a TTY only); one summary line at the end always.
@@ -13,6 +15,7 @@ import type { ModelOptions } from "../load_model.ts";
 import type { CliIO } from "../main.ts";
 import type { GenerateOptions } from "./generate.ts";
 import { createLoadProgress } from "../progress_bar.ts";
+import { findMaskDecoder } from "./objects.ts";
 
 /** generate's sampling options (the same option objects, see serve_commands.ts) and batch's own. */
 export interface BatchCommandOptions extends ModelOptions, Pick<GenerateOptions, "maxNewTokens" | "temperature" | "topP" | "topK" | "seed" | "ignoreEos"> {
@@ -21,6 +24,8 @@ export interface BatchCommandOptions extends ModelOptions, Pick<GenerateOptions,
   out: string;
   batchSize: number;
   resume?: boolean;
+  /** The VQ-VAE mask decoder file (default: defaultMaskDecoderPath()). */
+  vae?: string;
 }
 
 const eta = (s: number) => (!Number.isFinite(s) ? "?" : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
@@ -35,11 +40,12 @@ export async function runBatchCommand(opts: BatchCommandOptions, io: CliIO): Pro
   } catch (e) {
     throw usage(e);
   }
+  const maskDecoder = (await findMaskDecoder(opts.vae, io, /^\s*segment\b/i.test(opts.prompt))) ?? undefined; // the note only where masks are asked for
   const tty = io.stderr.isTTY === true && io.stderr === process.stderr;
   const loading = createLoadProgress(tty);
   let runner;
   try {
-    runner = await serve.ModelRunner.start({ model: opts.model, revision: opts.revision, backend: opts.backend, device: opts.device, dtype: opts.dtype, maxBatch: opts.batchSize, maxQueue: 2 * opts.batchSize, onProgress: (p) => loading.update(p.loaded, p.total, p.name) });
+    runner = await serve.ModelRunner.start({ model: opts.model, revision: opts.revision, backend: opts.backend, device: opts.device, dtype: opts.dtype, maskDecoder, maxBatch: opts.batchSize, maxQueue: 2 * opts.batchSize, onProgress: (p) => loading.update(p.loaded, p.total, p.name) });
   } finally {
     loading.stop();
   }

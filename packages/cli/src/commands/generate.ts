@@ -33,7 +33,7 @@ import { type NamedInput, requireInputFile, requireOutputPath } from "../input_p
 import { loadModel, type ModelOptions, openModel } from "../load_model.ts";
 import { samplingFromOptions } from "../option_values.ts";
 import type { CliIO } from "../main.ts";
-import { type ObjectJson, answerObjects, drawObjects, maskDecoderPath } from "./objects.ts";
+import { type ObjectJson, answerObjects, drawObjects, findMaskDecoder } from "./objects.ts";
 
 export interface GenerateOptions extends ModelOptions {
   /** One or more image files (several: one prompt about all of them, in order). */
@@ -141,13 +141,10 @@ function checkDrawPath(file: string, inputs: readonly NamedInput[]): void {
 async function loadMaskDecoder(opts: GenerateOptions, answer: string, io: CliIO): Promise<MaskDecoder | null> {
   const wantsMasks = /<seg\d{3}>/.test(answer) || /^\s*segment\b/i.test(opts.prompt);
   if (!wantsMasks) return null;
-  const vae = await maskDecoderPath(opts.vae);
-  if (!vae.found) {
-    io.stderr.write(`paligemma: segmentation masks need the VQ-VAE decoder (big_vision's vae-oid.npz): pass --vae PATH or put it at ${vae.path}; boxes and labels only\n`);
-    return null;
-  }
+  const file = await findMaskDecoder(opts.vae, io);
+  if (!file) return null;
   const { MaskDecoder } = await import("@paligemma-ts/paligemma");
-  return MaskDecoder.load(vae.path, { backend: opts.backend, device: opts.device });
+  return MaskDecoder.load(file, { backend: opts.backend, device: opts.device });
 }
 
 function timingLine(o: GenerateJson): string {

@@ -11,22 +11,24 @@
  *   { format: "coco-rle", size: [height, width], counts: [zeros, ones, zeros, ...] }   (column-major)
  * which pycocotools' `mask.frPyObjects(rle, h, w)` reads; mask is null when no decoder was found.
  * The decoder file: `--vae PATH`, else $PALIGEMMA_VAE, else <cache root>/vae-oid.npz
- * (defaultMaskDecoderPath). Without it segment answers still parse, and one stderr line says masks
- * need the decoder.
+ * (defaultMaskDecoderPath): maskDecoderPath, which `serve` and `batch` use too (their model worker
+ * loads the file; see findMaskDecoder). Without it segment answers still parse, and one stderr line
+ * says masks need the decoder.
  *
  * Leaves out: PNG mask files (RLE keeps --json to one object on stdout), polygons.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { MaskDecoder, SegmentedObject } from "@paligemma-ts/paligemma";
-import { type Box, type MaskedDetection, type RgbImage, drawSegmentations, encodeMaskRle, parseDetections, saveImage } from "@paligemma-ts/processor";
+import { type Box, type CocoRle, type MaskedDetection, type RgbImage, cocoRle, drawSegmentations, parseDetections, saveImage } from "@paligemma-ts/processor";
+import { requireInputFile } from "../input_paths.ts";
 import type { CliIO } from "../main.ts";
 
 export interface ObjectJson {
   label: string;
   box: Box;
   /** Segmentation only: COCO RLE of the mask over the whole image, or null without the decoder. */
-  mask?: { format: "coco-rle"; size: [number, number]; counts: number[] } | null;
+  mask?: CocoRle | null;
 }
 
 export interface AnswerObjects {
@@ -43,6 +45,18 @@ export async function maskDecoderPath(vae: string | undefined): Promise<{ path: 
   return { path, found: existsSync(path), explicit: vae !== undefined };
 }
 
+/**
+ * The decoder file to load, or null after one stderr line saying that masks need it (`note: false`
+ * keeps quiet). A `--vae` the user named must exist (a usage error otherwise).
+ */
+export async function findMaskDecoder(vae: string | undefined, io: CliIO, note = true): Promise<string | null> {
+  if (vae !== undefined) requireInputFile(vae, "--vae");
+  const found = await maskDecoderPath(vae);
+  if (found.found) return found.path;
+  if (note) io.stderr.write(`paligemma: segmentation masks need the VQ-VAE decoder (big_vision's vae-oid.npz): pass --vae PATH or put it at ${found.path}; boxes and labels only\n`);
+  return null;
+}
+
 /** Objects of `text` in pixels of `image`; segmentations get masks when `decoder` is given. */
 export async function answerObjects(text: string, image: RgbImage, decoder: MaskDecoder | null): Promise<AnswerObjects> {
   const { segmentObjects } = await import("@paligemma-ts/paligemma");
@@ -52,10 +66,7 @@ export async function answerObjects(text: string, image: RgbImage, decoder: Mask
     const dets = parseDetections(text, size);
     return { objects: dets, json: dets.map(({ label, box }) => ({ label, box })), segmented: 0 };
   }
-  const json = segs.map(({ label, box, mask }): ObjectJson => {
-    const rle = mask ? encodeMaskRle(mask, image.width, image.height) : null;
-    return { label, box, mask: rle ? { format: "coco-rle", size: rle.size, counts: rle.counts } : null };
-  });
+  const json = segs.map(({ label, box, mask }): ObjectJson => ({ label, box, mask: mask ? cocoRle(mask, image.width, image.height) : null }));
   return { objects: segs, json, segmented: segs.length };
 }
 

@@ -4,8 +4,8 @@
  * @paligemma-ts/serve; these are the command lines), plus `--revision` on every command that takes
  * `--model`, since any of them may name a Hugging Face id from the local cache.
  *
- *   paligemma serve    --model M [--host 127.0.0.1] [--port 8080] [--dtype ...] [--allow-files DIR]
- *   paligemma batch    --model M --images DIR|GLOB|LIST.txt --prompt P --out results.jsonl [--batch-size B] [--resume]
+ *   paligemma serve    --model M [--host 127.0.0.1] [--port 8080] [--dtype ...] [--allow-files DIR] [--vae FILE]
+ *   paligemma batch    --model M --images DIR|GLOB|LIST.txt --prompt P --out results.jsonl [--batch-size B] [--resume] [--vae FILE]
  *   paligemma download ID [--revision R] [--cache-dir DIR] [--endpoint URL]
  *
  * Registered by main.ts with one call, after its own commands, so the --revision loop sees them all.
@@ -24,7 +24,7 @@ function generateOptions(program: Command, cmd: Command, longs: string[]): Comma
   return cmd;
 }
 
-const RUNTIME = ["--device", "--backend", "--dtype"];
+const RUNTIME = ["--device", "--backend", "--dtype", "--vae"]; // --vae: the mask decoder runs next to the model
 const SAMPLING = ["--max-new-tokens", "--temperature", "--top-p", "--top-k", "--seed", "--ignore-eos"];
 
 const MODEL = "checkpoint folder, or a Hugging Face id (org/name) in the local Hub cache";
