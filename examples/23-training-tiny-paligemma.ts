@@ -24,8 +24,9 @@ import {
 import { blank, lineChart, panels, savePng, vstack } from "@paligemma-ts/examples/plot";
 
 const DIR = "models/tiny-paligemma"; // the trained checkpoint of part 3 (a Hugging Face folder)
-if (!existsSync(join(DIR, "model.safetensors")) || !existsSync(join(DIR, "loss.csv"))) {
-  console.error(`${DIR} has no model.safetensors / loss.csv: train one with \`pnpm paligemma train --out ${DIR}\` (docs/23-training-tiny-paligemma.md)`);
+const missing = ["model.safetensors", "trainer_state.json", "loss.csv"].filter((f) => !existsSync(join(DIR, f)));
+if (missing.length) {
+  console.error(`${DIR} has no ${missing.join(", ")}: train a checkpoint with \`pnpm paligemma train --out ${DIR}\` (docs/23-training-tiny-paligemma.md)`);
   process.exit(1);
 }
 const world = worldConfig(); // 64 x 64 scenes, 8 px patches
