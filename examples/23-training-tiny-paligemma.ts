@@ -82,7 +82,7 @@ const tmp = mkdtempSync(join(tmpdir(), "lesson23-"));
 const [steps, rowsPerStep, warmup] = [30, 16, 5];
 const t0 = performance.now();
 // evalEvery 0: checkpoint (and a token 1-example-per-task validation) only at the end; 2 threads as lesson 22
-const log = await train(join(tmp, "run"), { steps, batch: rowsPerStep, warmup, lr: 3e-3, evalEvery: 0, evalPerTask: 1, targets: 160, seed: 3 }, { session: { threads: 2 } });
+const log = await train(join(tmp, "run"), { steps, batch: rowsPerStep, warmup, lr: 3e-3, evalEvery: 0, evalPerTask: 1, targets: 160, seed: 3, stage0Steps: 0 }, { session: { threads: 2 } });
 const seconds = (performance.now() - t0) / 1000;
 rmSync(tmp, { recursive: true, force: true });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
