@@ -3,7 +3,7 @@
 // text the world generates encodes to the word-level pieces a hand-written segmenter predicts,
 // with no byte fallback, and decodes back exactly.
 import { readFileSync } from "node:fs";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PaliGemmaTokenizer } from "@paligemma-ts/processor";
@@ -99,5 +99,13 @@ describe("round trips", () => {
       expect(ids.some((id) => tk.pieceType(id) === "byte")).toBe(true);
       expect(tk.decode(ids)).toBe(text);
     }
+  });
+
+  it("without a folder it loads through a temporary one and leaves nothing behind in the temp dir", async () => {
+    const leftovers = () => readdirSync(tmpdir()).filter((f) => f.startsWith("paligemma-world-")).length;
+    const before = leftovers();
+    const loaded = await loadWorldTokenizer();
+    expect(leftovers()).toBe(before);
+    expect(loaded.encode("caption en\n")).toEqual(tk.encode("caption en\n")); // still works after its file is gone
   });
 });

@@ -29,7 +29,7 @@
  *
  * Leaves out: subwords (an unseen word becomes bytes), upper case, multilingual prompts ("caption es").
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SentencePieceEntry, PaliGemmaTokenizer, writeSentencePieceModel } from "@paligemma-ts/processor";
@@ -100,9 +100,15 @@ export function writeWorldTokenizer(dir: string): string {
 
 /**
  * The world's tokenizer, loaded through processor's PaliGemmaTokenizer (sentencepiece-js reads a
- * file, so the model is written to `dir`, by default a fresh temporary directory).
+ * file, so the model is written to `dir`, or else to a temporary directory removed once loaded:
+ * the tokenizer keeps the bytes it read, not the file).
  */
 export async function loadWorldTokenizer(dir?: string): Promise<PaliGemmaTokenizer> {
-  const target = dir ?? mkdtempSync(join(tmpdir(), "paligemma-world-"));
-  return PaliGemmaTokenizer.load(writeWorldTokenizer(target));
+  if (dir !== undefined) return PaliGemmaTokenizer.load(writeWorldTokenizer(dir));
+  const tmp = mkdtempSync(join(tmpdir(), "paligemma-world-"));
+  try {
+    return await PaliGemmaTokenizer.load(writeWorldTokenizer(tmp));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
